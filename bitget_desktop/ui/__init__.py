@@ -1,0 +1,1 @@
+"""Qt user interface: PySide6, pyqtgraph and qasync live only under this package."""

@@ -1,0 +1,59 @@
+"""VolumeItem: volume bars of the visible candles, merged per pixel column like the candles."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtGui
+
+from .base_item import PrimitiveBuffer, StoreItem, pen
+from .store import CLOSE, OPEN, VOLUME, CandleStore, Visible
+from .theme import DARK, ChartTheme
+
+
+class VolumeItem(StoreItem):
+    """Volume bars coloured by candle direction; y is volume from 0."""
+
+    def __init__(self, store: CandleStore | None = None, theme: ChartTheme = DARK) -> None:
+        super().__init__(store)
+        self._lines = (PrimitiveBuffer(QtCore.QLineF), PrimitiveBuffer(QtCore.QLineF))
+        self._rects = (PrimitiveBuffer(QtCore.QRectF), PrimitiveBuffer(QtCore.QRectF))
+        self.set_theme(theme)
+
+    def set_theme(self, theme: ChartTheme) -> None:
+        self.theme = theme
+        cols = []
+        for c in (theme.up, theme.down):
+            q = QtGui.QColor(c)
+            q.setAlpha(theme.volume_alpha)
+            cols.append(q)
+        self._pens = tuple(pen(c) for c in cols)
+        self._brushes = tuple(QtGui.QBrush(c) for c in cols)
+        self.update()
+
+    def _y_extent(self) -> tuple[float, float]:
+        return 0.0, max(self.store.volume_max(), 1e-12)
+
+    def _prepare(self, vis: Visible, sx: float, dx: float, sy: float, dy: float, x0_dev: float) -> None:
+        v = vis.vals
+        left, w, wick_x = self._columns(vis, sx, dx, x0_dev)
+        up = v[CLOSE] >= v[OPEN]
+        y0 = round(dy)
+        y_top = np.minimum(np.round(v[VOLUME] * sy + dy), y0 - 1)
+        empty = (np.empty(0),) * 4
+        for k, mask in enumerate((up, ~up)):
+            if w >= 2:
+                m = int(mask.sum())
+                self._rects[k].fill(left[mask], y_top[mask], np.full(m, float(w)), y0 - y_top[mask])
+                self._lines[k].fill(*empty)
+            else:
+                self._lines[k].fill(wick_x[mask], y_top[mask], wick_x[mask], np.full(int(mask.sum()), float(y0)))
+                self._rects[k].fill(*empty)
+
+    def _draw(self, p: QtGui.QPainter) -> None:
+        for k in (0, 1):
+            p.setPen(self._pens[k])
+            self._lines[k].draw_lines(p)
+        p.setPen(QtCore.Qt.PenStyle.NoPen)
+        for k in (0, 1):
+            p.setBrush(self._brushes[k])
+            self._rects[k].draw_rects(p)
