@@ -1,0 +1,1 @@
+"""Bitget API v2 (classic accounts): endpoint paths and a sans-I/O codec between wire payloads and domain values."""
