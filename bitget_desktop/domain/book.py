@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from decimal import Decimal
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 from zlib import crc32
 
 __all__ = ["OrderBook", "BookGapError", "BookChecksumError", "crc32_signed", "CHECKSUM_DEPTH"]
@@ -31,75 +31,61 @@ def crc32_signed(s: str) -> int:
     return c - 4294967296 if c >= 2147483648 else c
 
 
-def _is_zero(size: str) -> bool:
-    # Fast path for the usual "0"; anything else that parses as zero ("0.000") also deletes.
-    return size == "0" or (size[:1] == "0" and float(size) == 0.0)
-
-
 class _Side:
-    """One side of the book: price string -> size string, plus sort keys kept ascending by bisect.
+    """One side of the book as two aligned lists kept sorted by bisect: float sort keys and "price:size" strings.
 
-    Keys are floats of the price; bids store the negated price so both sides read best-first from index 0.
+    Bids store the negated price as key so both sides read best-first from index 0. The strings are exactly what
+    was received, so the checksum is a slice plus one join, and no per-level objects are created.
     """
 
-    __slots__ = ("keys", "prices", "sizes", "sign")
+    __slots__ = ("keys", "vals", "negate")
 
-    def __init__(self, sign: float) -> None:
-        self.sign = sign
+    def __init__(self, negate: bool) -> None:
+        self.negate = negate
         self.keys: list[float] = []
-        self.prices: dict[float, str] = {}
-        self.sizes: dict[float, str] = {}
+        self.vals: list[str] = []
 
     def load(self, levels: Iterable[Sequence[str]]) -> None:
-        sign = self.sign
-        prices: dict[float, str] = {}
-        sizes: dict[float, str] = {}
-        for lvl in levels:
-            p, s = lvl[0], lvl[1]
-            if _is_zero(s):
+        neg = self.negate
+        rows: dict[float, str] = {}
+        for p, s in levels:
+            if s == "0" or not s.strip("0."):
                 continue
-            k = sign * float(p)
-            prices[k] = p
-            sizes[k] = s
-        self.prices = prices
-        self.sizes = sizes
-        self.keys = sorted(prices)
+            rows[-float(p) if neg else float(p)] = p + ":" + s
+        keys = sorted(rows)
+        self.keys = keys
+        self.vals = [rows[k] for k in keys]
 
     def apply(self, levels: Iterable[Sequence[str]]) -> None:
-        sign = self.sign
         keys = self.keys
-        prices = self.prices
-        sizes = self.sizes
-        for lvl in levels:
-            p, s = lvl[0], lvl[1]
-            k = sign * float(p)
-            if s == "0" or (s[:1] == "0" and float(s) == 0.0):
-                if k in sizes:
-                    del sizes[k]
-                    del prices[k]
-                    del keys[bisect_left(keys, k)]
+        vals = self.vals
+        neg = self.negate
+        for p, s in levels:
+            k = -float(p) if neg else float(p)
+            i = bisect_left(keys, k)
+            found = i < len(keys) and keys[i] == k
+            if s == "0" or not s.strip("0."):
+                if found:
+                    del keys[i]
+                    del vals[i]
+            elif found:
+                vals[i] = p + ":" + s
             else:
-                if k not in sizes:
-                    keys.insert(bisect_left(keys, k), k)
-                prices[k] = p
-                sizes[k] = s
+                keys.insert(i, k)
+                vals.insert(i, p + ":" + s)
 
     def top(self, n: int | None) -> list[tuple[Decimal, Decimal]]:
-        keys = self.keys if n is None else self.keys[:n]
-        prices = self.prices
-        sizes = self.sizes
-        return [(Decimal(prices[k]), Decimal(sizes[k])) for k in keys]
+        out = []
+        for v in self.vals if n is None else self.vals[:n]:
+            p, s = v.split(":", 1)
+            out.append((Decimal(p), Decimal(s)))
+        return out
 
     def best(self) -> tuple[Decimal, Decimal] | None:
-        if not self.keys:
+        if not self.vals:
             return None
-        k = self.keys[0]
-        return Decimal(self.prices[k]), Decimal(self.sizes[k])
-
-    def clear(self) -> None:
-        self.keys = []
-        self.prices = {}
-        self.sizes = {}
+        p, s = self.vals[0].split(":", 1)
+        return Decimal(p), Decimal(s)
 
 
 class OrderBook:
@@ -117,8 +103,8 @@ class OrderBook:
         self.seq: int | None = None
         self.ts: int = 0
         self.stale: bool = True
-        self._bids = _Side(-1.0)
-        self._asks = _Side(1.0)
+        self._bids = _Side(True)
+        self._asks = _Side(False)
 
     # -- ingest ----------------------------------------------------------------------------------------------
     def apply_snapshot(
@@ -126,13 +112,13 @@ class OrderBook:
         bids: Iterable[Sequence[str]],
         asks: Iterable[Sequence[str]],
         *,
-        seq: int | None = None,
-        ts: int = 0,
+        seq: int | str | None = None,
+        ts: int | str = 0,
     ) -> None:
         """Replace the whole book; clears ``stale``."""
         self._bids.load(bids)
         self._asks.load(asks)
-        self.seq = seq
+        self.seq = None if seq is None else int(seq)
         self.ts = int(ts)
         self.stale = False
 
@@ -141,27 +127,45 @@ class OrderBook:
         bids: Iterable[Sequence[str]],
         asks: Iterable[Sequence[str]],
         *,
-        seq: int | None = None,
-        pseq: int | None = None,
+        seq: int | str | None = None,
+        pseq: int | str | None = None,
         checksum: int | None = None,
-        ts: int = 0,
-    ) -> None:
-        """Merge an incremental push; raise BookGapError / BookChecksumError (and go stale) on a broken chain."""
+        ts: int | str = 0,
+    ) -> bool:
+        """Merge an incremental push; raise BookGapError / BookChecksumError (and go stale) on a broken chain.
+
+        Returns False (doing nothing) while the book is stale, True when the update was applied.
+        """
         if self.stale:
-            return
-        if pseq is not None and self.seq is not None and pseq != self.seq:
+            return False
+        if pseq is not None and self.seq is not None and int(pseq) != self.seq:
             self.stale = True
             raise BookGapError(f"{self.symbol}: update pseq {pseq} does not follow seq {self.seq}")
         self._bids.apply(bids)
         self._asks.apply(asks)
         if seq is not None:
-            self.seq = seq
+            self.seq = int(seq)
         self.ts = int(ts)
         if checksum is not None:
             actual = self.checksum()
             if actual != checksum:
                 self.stale = True
                 raise BookChecksumError(self.symbol, int(checksum), actual)
+        return True
+
+    def apply_push(self, action: str, data: Mapping[str, Any]) -> bool:
+        """Apply one element of a ``books*`` push's ``data`` list; ``action`` is the envelope's snapshot/update."""
+        if action == "snapshot":
+            self.apply_snapshot(data.get("bids", ()), data.get("asks", ()), seq=data.get("seq"), ts=data.get("ts") or 0)
+            return True
+        return self.apply_update(
+            data.get("bids", ()),
+            data.get("asks", ()),
+            seq=data.get("seq"),
+            pseq=data.get("pseq"),
+            checksum=data.get("checksum"),
+            ts=data.get("ts") or 0,
+        )
 
     def invalidate(self) -> None:
         """Mark the book stale (e.g. after a disconnect) until the next snapshot."""
@@ -170,24 +174,21 @@ class OrderBook:
     # -- read ------------------------------------------------------------------------------------------------
     def checksum(self) -> int:
         """Signed CRC32 over the top 25 bids and asks interleaved, using the received price/size strings."""
-        b = self._bids
-        a = self._asks
-        bk = b.keys[:CHECKSUM_DEPTH]
-        ak = a.keys[:CHECKSUM_DEPTH]
-        bp, bs, ap, as_ = b.prices, b.sizes, a.prices, a.sizes
-        parts: list[str] = []
-        push = parts.append
-        nb, na = len(bk), len(ak)
-        for i in range(max(nb, na)):
-            if i < nb:
-                k = bk[i]
-                push(bp[k])
-                push(bs[k])
-            if i < na:
-                k = ak[i]
-                push(ap[k])
-                push(as_[k])
-        return crc32_signed(":".join(parts))
+        b = self._bids.vals[:CHECKSUM_DEPTH]
+        a = self._asks.vals[:CHECKSUM_DEPTH]
+        nb, na = len(b), len(a)
+        if nb == na:
+            parts = b + a
+            parts[0::2] = b
+            parts[1::2] = a
+        else:
+            n = min(nb, na)
+            parts = b[:n] + a[:n]
+            parts[0::2] = b[:n]
+            parts[1::2] = a[:n]
+            parts += b[n:] if nb > na else a[n:]
+        c = crc32(":".join(parts).encode())
+        return c - 4294967296 if c >= 2147483648 else c
 
     def best_bid(self) -> tuple[Decimal, Decimal] | None:
         return self._bids.best()
@@ -218,7 +219,7 @@ class OrderBook:
     @property
     def depth(self) -> tuple[int, int]:
         """(number of bid levels, number of ask levels)."""
-        return len(self._bids.keys), len(self._asks.keys)
+        return len(self._bids.vals), len(self._asks.vals)
 
     def __repr__(self) -> str:
         nb, na = self.depth
