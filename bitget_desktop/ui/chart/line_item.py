@@ -1,0 +1,90 @@
+"""SeriesLineItem: an indicator line aligned with a CandleStore, drawing only the visible slice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.functions as fn
+from PySide6 import QtCore, QtGui
+
+from .base_item import pen
+from .store import CandleStore
+
+
+class SeriesLineItem(pg.GraphicsObject):
+    """Polyline through ``values()[i]`` at candle centres; ``values`` returns an array as long as the store.
+
+    Only the visible index range is touched, thinned to about two points per pixel, so the cost per frame is
+    bounded by the widget width. NaNs break the line.
+    """
+
+    def __init__(
+        self, store: CandleStore, values: Callable[[], np.ndarray], color: str, width: float = 1.5
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.values = values
+        self._pen = pen(color, width)
+        self._rect = QtCore.QRectF()
+        self._path: QtGui.QPainterPath | None = None
+        self._key: tuple | None = None
+
+    def set_color(self, color: str) -> None:
+        self._pen = pen(color, self._pen.widthF())
+        self.update()
+
+    def data_changed(self) -> None:
+        st = self.store
+        if len(st):
+            x0 = st.first_ts / 1000.0  # type: ignore[operator]
+            x1 = (st.last_ts + st.interval_ms) / 1000.0  # type: ignore[operator]
+            y0, y1 = st.y_bounds()
+            rect = QtCore.QRectF(x0, y0, x1 - x0, max(y1 - y0, 1e-12))
+        else:
+            rect = QtCore.QRectF()
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self._key = None
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return QtCore.QRectF(self._rect)
+
+    def paint(self, p: QtGui.QPainter, *args: object) -> None:
+        st = self.store
+        view = self.viewRect()
+        if not len(st) or view is None:
+            return
+        tr = p.transform()
+        sx, dx, sy, dy = tr.m11(), tr.dx(), tr.m22(), tr.dy()
+        key = (st.version, view.left(), view.right(), sx, dx, sy, dy)
+        if key != self._key:
+            self._key = key
+            self._path = self._build(view.left(), view.right(), sx, dx, sy, dy)
+        if self._path is None:
+            return
+        p.save()
+        p.resetTransform()
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        p.setPen(self._pen)
+        p.drawPath(self._path)
+        p.restore()
+
+    def _build(self, x0: float, x1: float, sx: float, dx: float, sy: float, dy: float) -> QtGui.QPainterPath | None:
+        st = self.store
+        vals = self.values()
+        if len(vals) != len(st):
+            return None
+        i0, i1 = st.index_range(x0 * 1000.0, x1 * 1000.0)
+        i0, i1 = max(i0 - 1, 0), min(i1 + 1, len(st))
+        if i1 - i0 < 2:
+            return None
+        width_px = max((x1 - x0) * sx, 1.0)
+        step = max(1, int((i1 - i0) / (2 * width_px)))
+        idx = slice(i0, i1, step)
+        xs = (st.ts[idx] + st.interval_ms * 0.5) * (sx / 1000.0) + dx
+        ys = vals[idx] * sy + dy
+        return fn.arrayToQPath(xs, ys, connect="finite")
