@@ -1,0 +1,616 @@
+"""Bitget websocket streams: subscriptions routed to handlers, books kept whole, connections kept alive.
+
+Three layers, smallest first:
+* `Router` (sans-I/O): turns received text into events for the handlers of each subscription and maintains
+  `OrderBook`s; asks for a resubscription when a book breaks (gap / checksum) so a fresh snapshot replaces it.
+* `Connection`: one websocket (public or private): login, subscribe, text `ping` every 30 s, a watchdog that
+  drops a silent socket, and reconnects with backoff + jitter, then re-login and resubscribe.
+* `BitgetStream`: the facade the client exposes: `subscribe(sub, handler)` or `async with events(sub)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import random
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import WebSocketException
+
+from bitget_desktop.domain.book import BookChecksumError, BookGapError, OrderBook
+from bitget_desktop.domain.errors import AuthenticationError, BitgetError, NetworkError, ws_error_from
+from bitget_desktop.exchange.backoff import Verdict, backoff, classify
+from bitget_desktop.exchange.classic.ws import Subscription, arg_key, decode_items
+from bitget_desktop.exchange.clock import ServerClock
+from bitget_desktop.exchange.environments import Environment
+from bitget_desktop.exchange.signing import Credentials, ws_login_args
+
+__all__ = [
+    "BitgetStream",
+    "BookEvent",
+    "Connection",
+    "ConnectionEvent",
+    "EventQueue",
+    "Push",
+    "Router",
+    "StreamError",
+    "Subscription",
+    "SubscriptionHandle",
+]
+
+log = logging.getLogger(__name__)
+
+PING_INTERVAL = 30.0
+SILENCE_TIMEOUT = 45.0          # no frame (not even "pong") for this long => the socket is dead
+LOGIN_TIMEOUT = 10.0
+ARGS_PER_REQUEST = 20           # keeps each request well under Bitget's 4096-byte args limit
+
+
+# -- events ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    """Decoded data for one subscription: tickers, candles, trades, orders, fills, positions or balances."""
+
+    sub: Subscription
+    action: str          # "snapshot" | "update"
+    items: list[Any]
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class BookEvent:
+    """The subscription's order book changed; when `book.stale` it must not be shown (a fresh snapshot is coming)."""
+
+    sub: Subscription
+    book: OrderBook
+
+
+@dataclass(frozen=True, slots=True)
+class StreamError:
+    """An error the server sent (bad channel, login refused...) or a broken book; `sub` None = whole connection."""
+
+    sub: Subscription | None
+    error: BitgetError | Exception
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionEvent:
+    """The socket behind a subscription went up or down (`reconnecting` while waiting to retry)."""
+
+    private: bool
+    connected: bool
+    reason: str = ""
+
+
+Event = Push | BookEvent | StreamError | ConnectionEvent
+Handler = Callable[[Event], Any]
+
+
+# -- routing (sans-I/O) ------------------------------------------------------------------------------------------
+
+
+class _Route:
+    __slots__ = ("sub", "handlers", "book")
+
+    def __init__(self, sub: Subscription) -> None:
+        self.sub = sub
+        self.handlers: list[Handler] = []
+        self.book: OrderBook | None = OrderBook(sub.inst_id, sub.product_type) if sub.is_book else None
+
+
+class Router:
+    """Dispatch received websocket text to subscription handlers; keep order books whole.
+
+    `resubscribe(sub)` is called when a book breaks; `on_control(msg)` receives login/subscribe acks and errors.
+    """
+
+    def __init__(
+        self,
+        resubscribe: Callable[[Subscription], None] = lambda sub: None,
+        on_control: Callable[[dict[str, Any]], None] = lambda msg: None,
+        spawn: Callable[[Awaitable[Any]], None] | None = None,
+    ) -> None:
+        self._routes: dict[tuple[str, str, str], _Route] = {}
+        self._resubscribe = resubscribe
+        self._on_control = on_control
+        self._spawn = spawn
+        self.last_pong = False
+
+    # -- registry
+    def add(self, sub: Subscription, handler: Handler) -> bool:
+        """Register a handler; True if this is the subscription's first handler (so it must be subscribed)."""
+        route = self._routes.get(sub.key)
+        first = route is None
+        if route is None:
+            route = self._routes[sub.key] = _Route(sub)
+        route.handlers.append(handler)
+        return first
+
+    def remove(self, sub: Subscription, handler: Handler) -> bool:
+        """Unregister; True if no handler is left (so it should be unsubscribed)."""
+        route = self._routes.get(sub.key)
+        if route is None:
+            return False
+        with contextlib.suppress(ValueError):
+            route.handlers.remove(handler)
+        if route.handlers:
+            return False
+        del self._routes[sub.key]
+        return True
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        return [r.sub for r in self._routes.values()]
+
+    def book(self, sub: Subscription) -> OrderBook | None:
+        route = self._routes.get(sub.key)
+        return route.book if route else None
+
+    # -- delivery
+    def _emit(self, route: _Route, event: Event) -> None:
+        for handler in tuple(route.handlers):
+            try:
+                result = handler(event)
+            except Exception:  # a broken handler must not break the stream
+                log.exception("stream handler failed for %s", route.sub.key)
+                continue
+            if inspect.isawaitable(result):
+                if self._spawn is not None:
+                    self._spawn(result)
+                else:
+                    asyncio.ensure_future(result)
+
+    def broadcast(self, event: Event) -> None:
+        for route in tuple(self._routes.values()):
+            self._emit(route, event)
+
+    def invalidate_books(self) -> None:
+        """After a disconnect every book is stale until its snapshot arrives again."""
+        for route in tuple(self._routes.values()):
+            if route.book is not None and not route.book.stale:
+                route.book.invalidate()
+                self._emit(route, BookEvent(route.sub, route.book))
+
+    # -- ingest
+    def feed(self, text: str | bytes) -> None:
+        """Handle one received frame."""
+        if text == "pong" or text == b"pong":
+            self.last_pong = True
+            return
+        try:
+            msg = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            log.warning("unparseable websocket frame (%d bytes)", len(text))
+            return
+        if not isinstance(msg, dict):
+            return
+        arg = msg.get("arg")
+        if "action" in msg and arg is not None:
+            route = self._routes.get(arg_key(arg))
+            if route is not None:
+                self._data(route, msg)
+            return
+        event = msg.get("event")
+        if event == "error":
+            err = ws_error_from(msg.get("code", ""), str(msg.get("msg", "")))
+            route = self._routes.get(arg_key(arg)) if isinstance(arg, dict) else None
+            if route is not None:
+                self._emit(route, StreamError(route.sub, err))
+            self._on_control(msg)
+            if route is None and not isinstance(arg, dict):
+                self.broadcast(StreamError(None, err))
+            return
+        if event is not None:
+            self._on_control(msg)
+
+    def _data(self, route: _Route, msg: dict[str, Any]) -> None:
+        action = msg.get("action", "snapshot")
+        data = msg.get("data") or []
+        book = route.book
+        if book is not None:
+            self._book(route, book, action, data)
+            return
+        try:
+            items = decode_items(route.sub, data)
+        except (KeyError, ValueError, ArithmeticError) as exc:
+            log.warning("undecodable %s push: %r", route.sub.channel, exc)
+            self._emit(route, StreamError(route.sub, exc))
+            return
+        self._emit(route, Push(route.sub, action, items, int(msg.get("ts") or 0)))
+
+    def _book(self, route: _Route, book: OrderBook, action: str, data: list[dict[str, Any]]) -> None:
+        if not data:
+            return
+        d = data[0]
+        ts = d.get("ts")
+        ts = int(ts) if ts else 0
+        if action == "snapshot" or not route.sub.incremental_book:
+            book.apply_snapshot(d.get("bids") or (), d.get("asks") or (), seq=d.get("seq"), ts=ts)
+        else:
+            if book.stale:
+                return  # waiting for the fresh snapshot
+            try:
+                book.apply_update(
+                    d.get("bids") or (), d.get("asks") or (),
+                    seq=d.get("seq"), pseq=d.get("pseq"), checksum=d.get("checksum"), ts=ts,
+                )
+            except (BookGapError, BookChecksumError) as exc:
+                log.info("book %s broken (%s); resubscribing for a fresh snapshot", route.sub.key, exc)
+                book.invalidate()
+                self._emit(route, BookEvent(route.sub, book))
+                self._emit(route, StreamError(route.sub, exc))
+                self._resubscribe(route.sub)
+                return
+        self._emit(route, BookEvent(route.sub, book))
+
+
+# -- one socket --------------------------------------------------------------------------------------------------
+
+
+class Connection:
+    """One websocket to `url` that stays up: (login,) subscribe, ping, watchdog, reconnect with backoff."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        credentials: Credentials | None = None,
+        clock: ServerClock | None = None,
+        resync_clock: Callable[[], Awaitable[Any]] | None = None,
+        ping_interval: float = PING_INTERVAL,
+        silence_timeout: float = SILENCE_TIMEOUT,
+        reconnect_initial: float = 0.5,
+        reconnect_max: float = 30.0,
+        rng: random.Random | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.url = url
+        self.private = credentials is not None
+        self._credentials = credentials
+        self._clock = clock or ServerClock()
+        self._resync = resync_clock
+        self.ping_interval = ping_interval
+        self.silence_timeout = silence_timeout
+        self._reconnect_initial = reconnect_initial
+        self._reconnect_max = reconnect_max
+        self._rng = rng or random.Random()
+        self._headers = headers or {}
+        self.router = Router(self._request_resubscribe, self._on_control, self._spawn)
+        self._ws: ClientConnection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._login_waiter: asyncio.Future[None] | None = None
+        self._closing = False
+        self.connected = asyncio.Event()
+        self.connects = 0           # successful connections so far (tests and diagnostics)
+        self.failure: BitgetError | None = None
+        self._last_rx = 0.0
+        self._received = False
+
+    def __repr__(self) -> str:
+        return f"Connection({self.url!r}, private={self.private}, connected={self.connected.is_set()})"
+
+    # -- public API
+    def start(self) -> None:
+        if self._task is None and not self._closing:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name=f"bitget-ws {self.url}")
+
+    async def add(self, sub: Subscription, handler: Handler) -> None:
+        if self.router.add(sub, handler):
+            await self._send_op("subscribe", [sub])
+        elif sub.is_book:
+            book = self.router.book(sub)
+            if book is not None and not book.stale:
+                handler(BookEvent(sub, book))
+        self.start()
+
+    async def remove(self, sub: Subscription, handler: Handler) -> None:
+        if self.router.remove(sub, handler):
+            await self._send_op("unsubscribe", [sub])
+
+    async def close(self) -> None:
+        self._closing = True
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for t in tuple(self._tasks):
+            t.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def drop(self) -> None:
+        """Close the current socket (the run loop reconnects); used by the watchdog and tests."""
+        ws = self._ws
+        if ws is not None:
+            await ws.close()
+
+    # -- internals
+    def _spawn(self, aw: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(aw)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _request_resubscribe(self, sub: Subscription) -> None:
+        async def resub() -> None:
+            await self._send_op("unsubscribe", [sub])
+            await self._send_op("subscribe", [sub])
+
+        self._spawn(resub())
+
+    async def _send_op(self, op: str, subs: Iterable[Subscription]) -> None:
+        ws = self._ws
+        if ws is None or not self.connected.is_set():
+            return  # sent on (re)connect
+        args = [s.arg() for s in subs]
+        for i in range(0, len(args), ARGS_PER_REQUEST):
+            with contextlib.suppress(WebSocketException, OSError):
+                await ws.send(orjson.dumps({"op": op, "args": args[i : i + ARGS_PER_REQUEST]}).decode())
+
+    def _on_control(self, msg: dict[str, Any]) -> None:
+        event = msg.get("event")
+        waiter = self._login_waiter
+        if event == "login" and waiter is not None and not waiter.done():
+            code = msg.get("code", 0)
+            if str(code) in ("0", "00000"):
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(ws_error_from(code, str(msg.get("msg", ""))))
+        elif event == "error" and waiter is not None and not waiter.done() and "arg" not in msg:
+            waiter.set_exception(ws_error_from(msg.get("code", ""), str(msg.get("msg", ""))))
+
+    async def _run(self) -> None:
+        delays = backoff(self._reconnect_initial, 2.0, self._reconnect_max, rng=self._rng)
+        while not self._closing:
+            reason = "closed"
+            healthy = False
+            try:
+                healthy = await self._session()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                verdict = classify(exc)
+                if verdict is Verdict.RESYNC and self._resync is not None:
+                    with contextlib.suppress(Exception):
+                        await self._resync()
+                elif verdict is Verdict.GIVE_UP and isinstance(exc, (AuthenticationError, BitgetError)):
+                    self.failure = exc if isinstance(exc, BitgetError) else None
+                    log.error("websocket %s gave up: %s", self.url, exc)
+                    self.router.broadcast(StreamError(None, exc))
+                    self.router.broadcast(ConnectionEvent(self.private, False, reason))
+                    return
+            finally:
+                self._ws = None
+                was_up = self.connected.is_set()
+                self.connected.clear()
+                if was_up and not self._closing:
+                    self.router.invalidate_books()
+            if self._closing:
+                return
+            if healthy:
+                delays = backoff(self._reconnect_initial, 2.0, self._reconnect_max, rng=self._rng)
+            delay = next(delays)
+            log.info("websocket %s down (%s); reconnecting in %.2fs", self.url, reason, delay)
+            self.router.broadcast(ConnectionEvent(self.private, False, reason))
+            await asyncio.sleep(delay)
+
+    async def _session(self) -> bool:
+        """One connection's life; returns True if it was healthy (got data) before ending."""
+        try:
+            ws = await connect(
+                self.url,
+                ping_interval=None,         # Bitget wants its own text "ping"
+                compression=None,
+                open_timeout=10,
+                close_timeout=2,
+                max_size=2**24,
+                max_queue=None,
+                proxy=None,
+                additional_headers=self._headers or None,
+            )
+        except (OSError, WebSocketException, asyncio.TimeoutError) as exc:
+            raise NetworkError("", f"websocket connect failed: {type(exc).__name__}") from None
+        self._ws = ws
+        loop = asyncio.get_running_loop()
+        self._last_rx = loop.time()
+        received = False
+        reader: asyncio.Task[None] | None = None
+        helpers: list[asyncio.Task[None]] = []
+        try:
+            reader = loop.create_task(self._read(ws))
+            helpers = [loop.create_task(self._pinger(ws)), loop.create_task(self._watchdog(ws))]
+            if self._credentials is not None:
+                await self._login(ws, reader)
+            self.connected.set()
+            self.connects += 1
+            self.router.broadcast(ConnectionEvent(self.private, True, "connected"))
+            subs = self.router.subscriptions
+            if subs:
+                await self._send_op("subscribe", subs)
+            done, _ = await asyncio.wait([reader, *helpers], return_when=asyncio.FIRST_COMPLETED)
+            for t in done:
+                exc = t.exception()
+                if exc is not None and not isinstance(exc, (WebSocketException, OSError)):
+                    raise exc
+            received = self._received
+            return received
+        finally:
+            for t in (reader, *helpers):
+                if t is not None:
+                    t.cancel()
+            await asyncio.gather(*(t for t in (reader, *helpers) if t is not None), return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(), 2)
+
+    async def _login(self, ws: ClientConnection, reader: asyncio.Task[None]) -> None:
+        assert self._credentials is not None
+        loop = asyncio.get_running_loop()
+        self._login_waiter = loop.create_future()
+        args = ws_login_args(self._credentials, self._clock.now_s())
+        await ws.send(orjson.dumps({"op": "login", "args": [args]}).decode())
+        try:
+            done, _ = await asyncio.wait([self._login_waiter, reader], timeout=LOGIN_TIMEOUT,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if self._login_waiter in done:
+                self._login_waiter.result()  # raises the typed login error
+                return
+            if reader in done:
+                raise NetworkError("", "websocket closed during login")
+            raise NetworkError("", "no login answer from the websocket")
+        finally:
+            if not self._login_waiter.done():
+                self._login_waiter.cancel()
+            self._login_waiter = None
+
+    async def _read(self, ws: ClientConnection) -> None:
+        self._received = False
+        loop = asyncio.get_running_loop()
+        feed = self.router.feed
+        async for frame in ws:
+            self._last_rx = loop.time()
+            self._received = True
+            feed(frame)
+
+    async def _pinger(self, ws: ClientConnection) -> None:
+        while True:
+            await asyncio.sleep(self.ping_interval)
+            await ws.send("ping")
+
+    async def _watchdog(self, ws: ClientConnection) -> None:
+        loop = asyncio.get_running_loop()
+        step = max(0.05, min(self.silence_timeout / 4, 5.0))
+        while True:
+            await asyncio.sleep(step)
+            if loop.time() - self._last_rx > self.silence_timeout:
+                log.warning("websocket %s silent for %.1fs; reconnecting", self.url, self.silence_timeout)
+                return
+
+
+# -- facade ------------------------------------------------------------------------------------------------------
+
+
+class SubscriptionHandle:
+    """Returned by `BitgetStream.subscribe`; `await handle.close()` unsubscribes this handler."""
+
+    def __init__(self, stream: BitgetStream, sub: Subscription, handler: Handler) -> None:
+        self.stream = stream
+        self.sub = sub
+        self.handler = handler
+
+    async def close(self) -> None:
+        await self.stream.unsubscribe(self.sub, self.handler)
+
+
+class EventQueue:
+    """`async with stream.events(sub) as q: async for event in q` — a bounded queue that drops the oldest."""
+
+    def __init__(self, stream: BitgetStream, sub: Subscription, maxlen: int = 10_000) -> None:
+        self._stream = stream
+        self.sub = sub
+        self._items: deque[Event] = deque(maxlen=maxlen)
+        self._ready = asyncio.Event()
+
+    def _push(self, event: Event) -> None:
+        self._items.append(event)
+        self._ready.set()
+
+    async def get(self) -> Event:
+        while not self._items:
+            self._ready.clear()
+            await self._ready.wait()
+        return self._items.popleft()
+
+    async def __aenter__(self) -> EventQueue:
+        await self._stream.subscribe(self.sub, self._push)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stream.unsubscribe(self.sub, self._push)
+
+    def __aiter__(self) -> EventQueue:
+        return self
+
+    async def __anext__(self) -> Event:
+        return await self.get()
+
+
+class BitgetStream:
+    """Public and private websocket connections of one environment, created on first use."""
+
+    def __init__(
+        self,
+        environment: Environment,
+        credentials: Credentials | None = None,
+        *,
+        clock: ServerClock | None = None,
+        resync_clock: Callable[[], Awaitable[Any]] | None = None,
+        ping_interval: float = PING_INTERVAL,
+        silence_timeout: float = SILENCE_TIMEOUT,
+        reconnect_initial: float = 0.5,
+        reconnect_max: float = 30.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.environment = environment
+        self._credentials = credentials
+        self._clock = clock or ServerClock()
+        self._resync = resync_clock
+        self._opts = dict(ping_interval=ping_interval, silence_timeout=silence_timeout,
+                          reconnect_initial=reconnect_initial, reconnect_max=reconnect_max, rng=rng)
+        self._public: Connection | None = None
+        self._private: Connection | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"BitgetStream({self.environment.name!r})"
+
+    def connection(self, private: bool) -> Connection:
+        if self._closed:
+            raise RuntimeError("stream is closed")
+        if private:
+            if self._credentials is None:
+                raise BitgetError("", "private channels need an API key", "Add an API key to stream orders.")
+            if self._private is None:
+                self._private = Connection(self.environment.ws_private_url, credentials=self._credentials,
+                                           clock=self._clock, resync_clock=self._resync, **self._opts)
+            return self._private
+        if self._public is None:
+            self._public = Connection(self.environment.ws_public_url, clock=self._clock, **self._opts)
+        return self._public
+
+    async def subscribe(self, sub: Subscription, handler: Handler) -> SubscriptionHandle:
+        """Deliver `sub`'s events to `handler` (a plain function; a returned awaitable is run as a task)."""
+        await self.connection(sub.private).add(sub, handler)
+        return SubscriptionHandle(self, sub, handler)
+
+    async def unsubscribe(self, sub: Subscription, handler: Handler) -> None:
+        conn = self._private if sub.private else self._public
+        if conn is not None:
+            await conn.remove(sub, handler)
+
+    def events(self, sub: Subscription, maxlen: int = 10_000) -> EventQueue:
+        return EventQueue(self, sub, maxlen)
+
+    def book(self, sub: Subscription) -> OrderBook | None:
+        conn = self._private if sub.private else self._public
+        return conn.router.book(sub) if conn is not None else None
+
+    async def wait_connected(self, private: bool = False, timeout: float | None = None) -> None:
+        await asyncio.wait_for(self.connection(private).connected.wait(), timeout)
+
+    async def close(self) -> None:
+        self._closed = True
+        for conn in (self._public, self._private):
+            if conn is not None:
+                await conn.close()
