@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from enum import Enum, StrEnum
 from typing import Any, Mapping
 
@@ -20,6 +20,9 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
+# Wide enough that tick/lot arithmetic on any realistic price or size is exact (the default 28 digits is not).
+_CTX = Context(prec=80)
 
 
 class ProductType(StrEnum):
@@ -92,24 +95,24 @@ class Instrument:
     # -- rules -------------------------------------------------------------------------------------------------
     def snap_price(self, price: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
         """Round ``price`` to a multiple of the tick (``rounding`` picks the direction), quantized to price_places."""
-        steps = (Decimal(price) / self.tick_size).quantize(Decimal(1), rounding=rounding)
-        return (steps * self.tick_size).quantize(self._price_quantum)
+        steps = _CTX.divide(Decimal(price), self.tick_size).quantize(_ONE, rounding=rounding, context=_CTX)
+        return _CTX.multiply(steps, self.tick_size).quantize(self._price_quantum, context=_CTX)
 
     def snap_size(self, size: Decimal) -> Decimal:
         """Round ``size`` DOWN to a multiple of the lot, quantized to size_places."""
-        steps = (Decimal(size) / self.lot_size).quantize(Decimal(1), rounding=ROUND_DOWN)
-        return (steps * self.lot_size).quantize(self._size_quantum)
+        steps = _CTX.divide(Decimal(size), self.lot_size).quantize(_ONE, rounding=ROUND_DOWN, context=_CTX)
+        return _CTX.multiply(steps, self.lot_size).quantize(self._size_quantum, context=_CTX)
 
     def snap_quote(self, amount: Decimal) -> Decimal:
         """Round a quote amount DOWN to quote_places (or price_places when unknown)."""
         places = self.quote_places if self.quote_places is not None else self.price_places
-        return Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+        return Decimal(amount).quantize(_ONE.scaleb(-places), rounding=ROUND_DOWN, context=_CTX)
 
     def price_on_tick(self, price: Decimal) -> bool:
-        return Decimal(price) % self.tick_size == 0
+        return _CTX.remainder(Decimal(price), self.tick_size) == 0
 
     def size_on_lot(self, size: Decimal) -> bool:
-        return Decimal(size) % self.lot_size == 0
+        return _CTX.remainder(Decimal(size), self.lot_size) == 0
 
     @property
     def _price_quantum(self) -> Decimal:
