@@ -974,6 +974,10 @@ class Engine:
         if done:
             self._close_order(acc, order)
         self._emit(acc.api_key, "orders", order.product, [views.ws_mix_order(order, fill)])
+        if not done and order.reduce_only and order.trade_side is None:
+            left = fb.positions.get(f"{symbol}:{'short' if order.exec_side == 'buy' else 'long'}")
+            if left is None or left.size <= 0:
+                self._cancel(acc, order, "reduce-only order has no position left to reduce")
         self._emit(acc.api_key, "fill", order.product, [views.ws_mix_fill(fill)])
         self._emit_positions(acc, fb)
         self._emit_futures_account(acc, fb)
