@@ -74,8 +74,13 @@ def ticks_str(ticks: int, places: int) -> str:
     """Format an integer count of 10^-places units as a plain decimal string without trailing zeros."""
     if places <= 0:
         return str(ticks)
-    neg = ticks < 0
-    s = str(-ticks if neg else ticks).rjust(places + 1, "0")
-    whole, frac = s[:-places], s[-places:].rstrip("0")
-    out = f"{whole}.{frac}" if frac else whole
-    return f"-{out}" if neg and out != "0" else out
+    if ticks < 0:
+        out = ticks_str(-ticks, places)
+        return out if out == "0" else f"-{out}"
+    q, r = divmod(ticks, _POW10[places])
+    if not r:
+        return str(q)
+    return f"{q}.{r:0{places}d}".rstrip("0")
+
+
+_POW10 = [10**i for i in range(19)]
