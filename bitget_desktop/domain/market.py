@@ -56,10 +56,16 @@ class ProductType(StrEnum):
             raise ValueError(f"unknown product type: {value!r}") from None
 
 
-def _dec(value: Any, default: Decimal | None = None) -> Decimal | None:
+def _dec(value: Any) -> Decimal | None:
+    """A Decimal from a wire string/number, None for missing or empty."""
     if value is None or value == "":
-        return default
+        return None
     return Decimal(str(value))
+
+
+def _dec_or(value: Any, default: Decimal) -> Decimal:
+    d = _dec(value)
+    return default if d is None else d
 
 
 def _places(step: Decimal) -> int:
@@ -129,8 +135,7 @@ class Instrument:
         price_places = int(d["pricePrecision"])
         size_places = int(d["quantityPrecision"])
         quote = str(d["quoteCoin"])
-        min_usdt = _dec(d.get("minTradeUSDT"), _ZERO)
-        assert min_usdt is not None
+        min_usdt = _dec_or(d.get("minTradeUSDT"), _ZERO)
         max_size = _dec(d.get("maxTradeAmount"))
         qp = d.get("quotePrecision")
         return cls(
@@ -140,13 +145,13 @@ class Instrument:
             quote_coin=quote,
             tick_size=Decimal(1).scaleb(-price_places),
             lot_size=Decimal(1).scaleb(-size_places),
-            min_size=_dec(d.get("minTradeAmount"), _ZERO) or _ZERO,
+            min_size=_dec_or(d.get("minTradeAmount"), _ZERO),
             # minTradeUSDT is denominated in USDT: it is a quote-currency minimum only for USDT-quoted pairs.
             min_notional=min_usdt if quote == "USDT" else _ZERO,
             price_places=price_places,
             size_places=size_places,
-            maker_fee_rate=_dec(d.get("makerFeeRate"), _ZERO) or _ZERO,
-            taker_fee_rate=_dec(d.get("takerFeeRate"), _ZERO) or _ZERO,
+            maker_fee_rate=_dec_or(d.get("makerFeeRate"), _ZERO),
+            taker_fee_rate=_dec_or(d.get("takerFeeRate"), _ZERO),
             max_order_size=max_size if max_size else None,
             tradable=str(d.get("status", "online")).lower() == "online",
             quote_places=int(qp) if qp not in (None, "") else None,
@@ -157,7 +162,7 @@ class Instrument:
         """Build from one element of ``GET /api/v2/mix/market/contracts`` (reference 4.2.1)."""
         pt = ProductType.parse(product_type)
         price_places = int(d["pricePlace"])
-        end_step = _dec(d.get("priceEndStep"), Decimal(1)) or Decimal(1)
+        end_step = _dec(d.get("priceEndStep")) or _ONE
         tick = (end_step * Decimal(1).scaleb(-price_places)).normalize()
         size_places = int(d["volumePlace"])
         lot = _dec(d.get("sizeMultiplier")) or Decimal(1).scaleb(-size_places)
@@ -170,12 +175,12 @@ class Instrument:
             quote_coin=str(d["quoteCoin"]),
             tick_size=tick,
             lot_size=lot.normalize(),
-            min_size=_dec(d.get("minTradeNum"), _ZERO) or _ZERO,
-            min_notional=_dec(d.get("minTradeUSDT"), _ZERO) or _ZERO,
+            min_size=_dec_or(d.get("minTradeNum"), _ZERO),
+            min_notional=_dec_or(d.get("minTradeUSDT"), _ZERO),
             price_places=max(price_places, _places(tick)),
             size_places=max(size_places, _places(lot)),
-            maker_fee_rate=_dec(d.get("makerFeeRate"), _ZERO) or _ZERO,
-            taker_fee_rate=_dec(d.get("takerFeeRate"), _ZERO) or _ZERO,
+            maker_fee_rate=_dec_or(d.get("makerFeeRate"), _ZERO),
+            taker_fee_rate=_dec_or(d.get("takerFeeRate"), _ZERO),
             margin_coin=str(coins[0]) if coins else None,
             min_leverage=int(Decimal(str(d.get("minLever") or 1))),
             max_leverage=int(Decimal(str(d.get("maxLever") or 1))),

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum, StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Self
 
 if TYPE_CHECKING:
     from bitget_desktop.domain.market import Instrument, ProductType
@@ -38,7 +38,8 @@ __all__ = [
 
 class _WireEnum(StrEnum):
     @classmethod
-    def parse(cls, value: str) -> _WireEnum:
+    def parse(cls, value: str) -> Self:
+        """Accept the wire value in any case (Bitget and clients disagree on capitals)."""
         try:
             return cls(str(value).strip().lower())
         except ValueError:
