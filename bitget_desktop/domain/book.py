@@ -45,10 +45,16 @@ class _Side:
         self.keys: list[float] = []
         self.vals: list[str] = []
 
-    def load(self, levels: Iterable[Sequence[str]]) -> None:
+    def load(self, levels: Iterable[Sequence[Any]]) -> None:
+        # Snapshots may come from REST, where futures merge-depth sends numbers: stringify those.
         neg = self.negate
         rows: dict[float, str] = {}
-        for p, s in levels:
+        for lvl in levels:
+            p, s = lvl[0], lvl[1]
+            if type(p) is not str:
+                p = str(p)
+            if type(s) is not str:
+                s = str(s)
             if s == "0" or not s.strip("0."):
                 continue
             rows[-float(p) if neg else float(p)] = p + ":" + s

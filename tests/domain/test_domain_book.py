@@ -221,3 +221,18 @@ def test_large_random_stream_matches_reference_model() -> None:
         assert ob.apply_update(bids, asks, seq=n + 1, pseq=n, checksum=crc32_signed(":".join(parts)))
     assert ob.bids() == [(D(p), D(s)) for p, s in sorted(ref_b.items(), key=lambda kv: -D(kv[0]))]
     assert ob.asks() == [(D(p), D(s)) for p, s in sorted(ref_a.items(), key=lambda kv: D(kv[0]))]
+
+
+def test_snapshot_accepts_numbers_from_rest() -> None:
+    ob = OrderBook("BTCUSDT")
+    ob.apply_snapshot([[26347.5, 0.25], [26347, 0]], [[26348.0, 1]])
+    assert ob.bids() == [(D("26347.5"), D("0.25"))] and ob.asks() == [(D("26348.0"), D("1"))]
+
+
+def test_rest_orderbook_fixture_as_snapshot() -> None:
+    data = load_fixture("spot_market_orderbook.json")["data"]
+    ob = OrderBook("BTCUSDT", "SPOT")
+    ob.apply_push("snapshot", data)
+    assert ob.best_bid() == (D("42604.36"), D("0.6160")) and ob.best_ask() == (D("42604.37"), D("0.6010"))
+    assert ob.ts == 1706804094602 and ob.seq is None
+    assert ob.checksum() == crc32_signed("42604.36:0.6160:42604.37:0.6010:42604.3:0.4400:42608.51:0.0127")
