@@ -195,6 +195,8 @@ CODES: dict[str, tuple[type[BitgetError], str]] = {
     "45113": (InvalidOrder, "The order value exceeds the maximum allowed."),
     "45122": (InvalidOrder, "The stop-loss price is on the wrong side of the mark price."),
     "40306": (InvalidOrder, "A batch may hold at most 20 orders."),
+    "43118": (InvalidOrder, "This client order id was already used (spot)."),
+    "40786": (InvalidOrder, "This client order id was already used (futures)."),
     "40305": (BadRequest, "The client order id must be at most 50 plain characters."),
     # not found
     "40768": (OrderNotFound, "The order does not exist (already closed or never placed)."),

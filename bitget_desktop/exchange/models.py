@@ -60,12 +60,16 @@ class KeyPermissions:
 
     @property
     def can_withdraw(self) -> bool:
-        """True if any permission mentions withdrawal: the wizard warns the user to use a key without it."""
-        return any("withdraw" in p for p in self.permissions)
+        """True if the key may withdraw: the wizard warns the user to use a key without it.
+
+        v3 says "withdraw"; v2 `authorities` use short codes where "ww.." is wallet withdrawal (e.g. "wwow").
+        """
+        return any("withdraw" in p or p.startswith("ww") for p in self.permissions)
 
     @property
     def can_trade(self) -> bool:
-        return any("trade" in p for p in self.permissions)
+        """v3 "uta_trade"; v2 read-write spot/futures order codes ("stow", "coow")."""
+        return any("trade" in p or p in ("stow", "coow", "cpow") for p in self.permissions)
 
     @property
     def ip_bound(self) -> bool:

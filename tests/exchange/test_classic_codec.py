@@ -173,6 +173,10 @@ def test_key_permissions():
     assert k.can_withdraw and k.can_trade and k.ips == ("1.2.3.4",)
     k2 = codec.parse_key_permissions({"userId": "1", "authorities": "readonly,trade", "ips": ""})
     assert not k2.can_withdraw and k2.ips == ()
+    v2_codes = codec.parse_key_permissions({"userId": "1", "authorities": ["coor", "stor", "stow", "wwow"]})
+    assert v2_codes.can_withdraw and v2_codes.can_trade
+    read_only = codec.parse_key_permissions({"userId": "1", "authorities": ["coor", "cpor", "stor"]})
+    assert not read_only.can_withdraw and not read_only.can_trade
 
 
 def _spot_instrument():
