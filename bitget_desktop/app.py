@@ -1,0 +1,270 @@
+"""Composition root: QApplication + qasync loop; picks the environment and wires client -> session -> window."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import signal
+import sys
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from bitget_desktop.credentials import CredentialStore, KeyringUnavailable
+from bitget_desktop.exchange.client import BitgetClient
+from bitget_desktop.exchange.environments import DEMO, LIVE, Environment, local
+from bitget_desktop.exchange.signing import Credentials
+from bitget_desktop.settings import Settings, SettingsStore, config_dir, data_dir
+from bitget_desktop.ui import theme
+from bitget_desktop.ui.main_window import MainWindow
+from bitget_desktop.ui.session import Session
+
+log = logging.getLogger("bitget_desktop")
+
+APP_NAME = "bitget-desktop"
+SIM_ACCOUNT = None  # the session's account name on the embedded simulator
+
+
+@dataclass
+class Connection:
+    """What a session runs against: the environment, the key (if any) and the account's display name."""
+
+    environment: Environment
+    credentials: Credentials | None
+    account_name: str | None
+
+
+def environment_for(kind: str) -> Environment:
+    return LIVE if kind == "live" else DEMO
+
+
+class EmbeddedSimulator:
+    """The in-process simulator with one funded demo key; started lazily, stopped on exit."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._stack: AsyncExitStack | None = None
+        self.sim: Any = None
+        self.credentials: Credentials | None = None
+
+    async def start(self) -> Connection:
+        if self.sim is None:
+            from bitget_desktop.simulator import ApiKeySpec, Simulator, SimulatorConfig
+
+            creds = Credentials("sim-" + secrets.token_hex(8), secrets.token_urlsafe(24), secrets.token_urlsafe(12))
+            config = SimulatorConfig(
+                seed=self.seed,
+                keys=[ApiKeySpec(creds.api_key, creds.secret, creds.passphrase, permissions=("read", "trade"))],
+            )
+            self._stack = AsyncExitStack()
+            self.sim = await self._stack.enter_async_context(Simulator(config))
+            self.credentials = creds
+        return Connection(local(self.sim.rest_url, name="Simulator"), self.credentials, SIM_ACCOUNT)
+
+    async def stop(self) -> None:
+        if self._stack is not None:
+            stack, self._stack, self.sim = self._stack, None, None
+            await stack.aclose()
+
+
+class Terminal(QObject):
+    """Owns the window, the current session and the embedded simulator; switches accounts on request."""
+
+    def __init__(self, *, settings_store: SettingsStore, credential_store: CredentialStore, seed: int,
+                 force_simulator: bool, on_ready: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self.settings_store = settings_store
+        self.settings: Settings = settings_store.load()
+        self.credentials = credential_store
+        self.simulator = EmbeddedSimulator(seed)
+        self.force_simulator = force_simulator
+        self.on_ready = on_ready
+        self.session: Session | None = None
+        self.window: MainWindow | None = None
+        self.finished = asyncio.Event()
+        self._switching = asyncio.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def _connection(self, account: str | None) -> Connection:
+        if account is not None:
+            info = self.settings.account(account)
+            if info is not None:
+                try:
+                    creds = self.credentials.load(account)
+                except KeyringUnavailable as exc:
+                    self._notify(f"Could not read the key of {account!r}: {exc}. Using the simulator.")
+                    creds = None
+                if creds is not None:
+                    return Connection(environment_for(info.environment), creds, account)
+                self._notify(f"No key for account {account!r} in the system keyring. Using the simulator.")
+        return await self.simulator.start()
+
+    def _notify(self, text: str) -> None:
+        if self.window is not None:
+            self.window.show_error(text)
+        else:
+            log.warning("%s", text)
+
+    async def start(self) -> None:
+        active = None if self.force_simulator else self.settings.active_account
+        conn = await self._connection(active)
+        session = self._make_session(conn)
+        self.window = MainWindow(
+            session,
+            settings=self.settings,
+            settings_store=self.settings_store,
+            layout_path=str(config_dir() / "layout.ini"),
+            theme_mode=self.settings.theme,
+        )
+        self.window.closed.connect(self.finished.set)
+        self.window.switch_requested.connect(self._on_switch_requested)
+        self.window.add_account_requested.connect(self.open_wizard)
+        self.window.accounts_requested.connect(self.open_accounts)
+        self.session = session
+        self.window.show()
+        session.start()
+
+    def _make_session(self, conn: Connection) -> Session:
+        client = BitgetClient(conn.environment, conn.credentials)
+        session = Session(client, conn.environment, account_name=conn.account_name,
+                          symbols=list(self.settings.last_symbols))
+        if self.on_ready is not None:
+            session.ready.connect(self.on_ready)
+        return session
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_event_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _on_switch_requested(self, account: str | None) -> None:
+        self._spawn(self.switch(account))
+
+    async def switch(self, account: str | None) -> None:
+        """Close the current session and open one for `account` (None = the simulator)."""
+        async with self._switching:
+            conn = await self._connection(account)
+            old = self.session
+            if old is not None:
+                await old.aclose()
+            session = self._make_session(conn)
+            self.session = session
+            self.settings.active_account = conn.account_name
+            self.settings_store.save(self.settings)
+            if self.window is not None:
+                self.window.bind(session)
+            session.start()
+            if conn.account_name is not None:
+                await self.simulator.stop()
+
+    def open_wizard(self, edit: str | None = None) -> None:
+        from bitget_desktop.ui.wizard import KeyWizard
+
+        wizard = KeyWizard(self.credentials, self.settings, self.settings_store, parent=self.window, edit=edit)
+        wizard.account_saved.connect(lambda name: self._spawn(self.switch(name)))
+        wizard.open()
+
+    def open_accounts(self) -> None:
+        from bitget_desktop.ui.wizard import AccountsDialog
+
+        dialog = AccountsDialog(self.credentials, self.settings, self.settings_store, parent=self.window)
+        dialog.add_requested.connect(lambda: self.open_wizard())
+        dialog.edit_requested.connect(lambda name: self.open_wizard(edit=name))
+        dialog.use_requested.connect(lambda name: self._spawn(self.switch(name)))
+        dialog.removed.connect(self._on_removed)
+        dialog.open()
+
+    def _on_removed(self, name: str) -> None:
+        if self.session is not None and self.session.account_name == name:
+            self._spawn(self.switch(None))
+
+    async def aclose(self) -> None:
+        for t in list(self._tasks):
+            t.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.session is not None:
+            await self.session.aclose()
+        await self.simulator.stop()
+
+
+def _configure_logging() -> None:
+    directory = data_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(directory / "bitget-desktop.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(os.environ.get("BITGET_DESKTOP_LOG_LEVEL", "INFO"))
+
+
+def _print_ready(started: float) -> Callable[[str], None]:
+    def emit(line: str) -> None:
+        elapsed = time.perf_counter() - started
+        print(f"{line} (after {elapsed:.2f} s)", flush=True)
+        log.info("%s after %.2f s", line, elapsed)
+
+    return emit
+
+
+def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
+    """Start the terminal; returns the process exit code."""
+    started = time.perf_counter()
+    _configure_logging()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("Bitget Desktop")
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName(APP_NAME)
+    settings_store = SettingsStore()
+    theme.apply(app, settings_store.load().theme)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    terminal = Terminal(settings_store=settings_store, credential_store=CredentialStore(), seed=seed,
+                        force_simulator=force_simulator, on_ready=_print_ready(started))
+
+    def request_quit(*_: object) -> None:
+        if terminal.window is not None:
+            terminal.window.close()
+        else:
+            terminal.finished.set()
+
+    # SIGTERM/SIGINT close the window, so shutdown is as clean as a click on the close button.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, request_quit)
+        except (NotImplementedError, RuntimeError):
+            signal.signal(sig, request_quit)
+    # WORKAROUND: Qt only runs Python signal handlers when it returns to Python; a timer guarantees that.
+    wake = QTimer()
+    wake.start(250)
+    wake.timeout.connect(lambda: None)
+
+    async def main() -> int:
+        try:
+            await terminal.start()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, not as a traceback
+            log.exception("start-up failed")
+            QMessageBox.critical(None, "Bitget Desktop", f"Could not start: {exc}")
+            await terminal.aclose()
+            return 1
+        await terminal.finished.wait()
+        await terminal.aclose()
+        return 0
+
+    try:
+        with loop:
+            code = loop.run_until_complete(main())
+    finally:
+        wake.stop()
+        asyncio.set_event_loop(None)
+    return code

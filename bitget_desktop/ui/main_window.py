@@ -1,0 +1,628 @@
+"""MainWindow: docks and layout over a Session (chart, book, trades, blotter, symbol picker, status bar)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bitget_desktop.ui import theme
+from bitget_desktop.ui.models import (
+    BalancesModel,
+    BookModel,
+    FillsModel,
+    OpenOrdersModel,
+    OrderHistoryModel,
+    PositionsModel,
+    SymbolFilterModel,
+    SymbolsModel,
+    TradesModel,
+)
+from bitget_desktop.ui.models.records import fmt_decimal
+from bitget_desktop.ui.models.symbols import symbol_key
+from bitget_desktop.ui.widgets import EnvironmentBadge, MessageBar, describe_error
+
+LAYOUT_VERSION = 1
+
+
+def _table(model: Any, name: str, *, sortable: bool = False, stretch_last: bool = True) -> QTableView:
+    view = QTableView()
+    view.setObjectName(name)
+    if sortable:
+        proxy = QSortFilterProxyModel(view)
+        proxy.setSourceModel(model)
+        proxy.setSortRole(Qt.ItemDataRole.UserRole + 1)
+        view.setModel(proxy)
+        view.setSortingEnabled(True)
+    else:
+        view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(22)
+    view.horizontalHeader().setStretchLastSection(stretch_last)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setHighlightSections(False)
+    return view
+
+
+class ChartPlaceholder(QLabel):
+    """Stands in for the chart until the chart widget is available."""
+
+    def __init__(self) -> None:
+        super().__init__("Chart")
+        self.setObjectName("placeholder")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(420, 260)
+
+    def set_instrument(self, inst: Any) -> None:
+        self.setText(f"{inst.symbol} · chart")
+
+
+def make_chart(theme_mode: str) -> QWidget:
+    """The chart engineer's ChartWidget (bound through ChartPanel), or a placeholder if it cannot load."""
+    try:
+        from bitget_desktop.ui.chart_panel import ChartPanel
+    except ImportError:  # pragma: no cover - the chart package is part of the app
+        return ChartPlaceholder()
+    return ChartPanel(theme_mode=theme_mode)
+
+
+class SymbolPicker(QWidget):
+    """Search across spot and USDT-M perpetual instruments; Enter or double-click picks one."""
+
+    picked = Signal(str)
+
+    def __init__(self, model: SymbolsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.proxy = SymbolFilterModel(self)
+        self.proxy.setSourceModel(model)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("symbolSearch")
+        self.search.setPlaceholderText("Search symbols (Ctrl+K)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.search.returnPressed.connect(self._pick_first)
+        lay.addWidget(self.search)
+        row = QHBoxLayout()
+        self.market_buttons = QButtonGroup(self)
+        for label, market in (("All", None), ("Spot", "Spot"), ("USDT-M perp", "Perp")):
+            b = QPushButton(label, self)
+            b.setCheckable(True)
+            b.setFlat(True)
+            b.setChecked(market is None)
+            b.clicked.connect(lambda _=False, m=market: self.proxy.set_market(m))
+            self.market_buttons.addButton(b)
+            row.addWidget(b)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.view = _table(self.proxy, "symbolsView")
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(4, Qt.SortOrder.DescendingOrder)
+        self.view.doubleClicked.connect(lambda idx: self._pick_row(idx.row()))
+        self.view.activated.connect(lambda idx: self._pick_row(idx.row()))
+        lay.addWidget(self.view, 1)
+
+    def _pick_row(self, proxy_row: int) -> None:
+        src = self.proxy.mapToSource(self.proxy.index(proxy_row, 0))
+        if src.isValid():
+            self.picked.emit(symbol_key(self.model.record(src.row())))
+
+    def _pick_first(self) -> None:
+        if self.proxy.rowCount() > 0:
+            self._pick_row(self.view.currentIndex().row() if self.view.currentIndex().isValid() else 0)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+
+class StatusPanel(QWidget):
+    """Status bar content: per-stream state, last message age, REST latency, clock offset."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.streams = QLabel("connecting…", self)
+        self.age = QLabel("", self)
+        self.latency = QLabel("", self)
+        self.clock = QLabel("", self)
+        for w in (self.streams, self.age, self.latency, self.clock):
+            lay.addWidget(w)
+
+    def show_health(self, health: Any) -> None:
+        dots = {"live": "●", "connecting": "◌", "reconnecting": "◐", "down": "○"}
+        parts = [f"{dots.get(s.state, '?')} {name} {s.state}" for name, s in sorted(health.streams.items())]
+        self.streams.setText("   ".join(parts) or "no streams")
+        self.streams.setToolTip("Websocket streams and their state")
+        age = health.last_message_age_ms
+        self.age.setText("" if age is None else f"last msg {age / 1000:.1f}s ago")
+        lat = health.rest_latency_ms
+        self.latency.setText("" if lat is None else f"REST {lat} ms")
+        off = health.clock_offset_ms
+        self.clock.setText("" if off is None else f"clock {off:+d} ms")
+        self.clock.setToolTip("Bitget's clock minus this computer's clock")
+
+
+class MainWindow(QMainWindow):
+    """The terminal window; it shows a Session's state and asks the app for account changes."""
+
+    accounts_requested = Signal()  # open the account manager
+    add_account_requested = Signal()  # open the key wizard
+    switch_requested = Signal(object)  # account name, or None for the simulator
+    closed = Signal()
+
+    def __init__(self, session: Any, *, settings: Any = None, settings_store: Any = None,
+                 layout_path: str | None = None, theme_mode: str = "system") -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.session: Any = None
+        self.settings = settings
+        self.settings_store = settings_store
+        self.theme_mode = theme_mode
+        self._qsettings = QSettings(layout_path, QSettings.Format.IniFormat) if layout_path else None
+        self._current_key: str | None = None
+        self._last_price: Any = None
+        self.setWindowTitle("Bitget Desktop")
+        self.resize(1440, 900)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+                            | QMainWindow.DockOption.AllowNestedDocks)
+
+        self.symbols_model = SymbolsModel(self)
+        self.book_model = BookModel(12, self)
+        self.trades_model = TradesModel(parent=self)
+        self.open_orders_model = OpenOrdersModel(self)
+        self.history_model = OrderHistoryModel(self)
+        self.fills_model = FillsModel(self)
+        self.positions_model = PositionsModel(self)
+        self.balances_model = BalancesModel(self)
+
+        self._build_toolbar()
+        self._build_central()
+        self._build_docks()
+        self._build_status()
+        self._build_menus()
+        self._build_shortcuts()
+        self.apply_theme_colours()
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self.restore_layout()
+        self.bind(session)
+
+    # -- construction ------------------------------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Market", self)
+        bar.setObjectName("marketBar")
+        bar.setMovable(False)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.badge = EnvironmentBadge("local", self)
+        bar.addWidget(self.badge)
+        spacer = QLabel("  ")
+        bar.addWidget(spacer)
+        self.symbol_title = QLabel("—", self)
+        self.symbol_title.setObjectName("symbolTitle")
+        bar.addWidget(self.symbol_title)
+        bar.addWidget(QLabel("   "))
+        self.last_price = QLabel("", self)
+        self.last_price.setObjectName("lastPrice")
+        bar.addWidget(self.last_price)
+        bar.addWidget(QLabel("   "))
+        self.ticker_stats = QLabel("", self)
+        self.ticker_stats.setObjectName("muted")
+        bar.addWidget(self.ticker_stats)
+        stretch = QWidget(self)
+        stretch.setSizePolicy(stretch.sizePolicy().horizontalPolicy().Expanding,
+                              stretch.sizePolicy().verticalPolicy().Preferred)
+        bar.addWidget(stretch)
+        self.add_key_button = QPushButton("Add Bitget API key…", self)
+        self.add_key_button.setToolTip("Connect a Bitget live or demo-trading account")
+        self.add_key_button.clicked.connect(self.add_account_requested)
+        bar.addWidget(self.add_key_button)
+
+    def _build_central(self) -> None:
+        central = QWidget(self)
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.banner = MessageBar("banner", central)
+        self.error_bar = MessageBar("errorBar", central)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.error_bar)
+        self.chart = ChartPlaceholder()
+        self._chart_holder = QVBoxLayout()
+        self._chart_holder.addWidget(self.chart)
+        lay.addLayout(self._chart_holder, 1)
+        self.setCentralWidget(central)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.picker = SymbolPicker(self.symbols_model, self)
+        self.picker.picked.connect(self.pick_symbol)
+        self.symbols_dock = self._dock("Markets", "symbolsDock", self.picker, left)
+
+        self.book_view = _table(self.book_model, "bookView", stretch_last=True)
+        self.book_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.book_view.setAlternatingRowColors(False)
+        self.book_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        book_box = QWidget(self)
+        bl = QVBoxLayout(book_box)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.setSpacing(0)
+        bl.addWidget(self.book_view, 1)
+        self.spread_label = QLabel("", book_box)
+        self.spread_label.setObjectName("muted")
+        self.spread_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        bl.addWidget(self.spread_label)
+        self.book_dock = self._dock("Order book", "bookDock", book_box, right)
+
+        self.trades_view = _table(self.trades_model, "tradesView")
+        self.trades_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.trades_dock = self._dock("Trades", "tradesDock", self.trades_view, right)
+
+        ticket = QLabel("Order ticket\n(coming next)", self)
+        ticket.setObjectName("placeholder")
+        ticket.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        ticket.setMinimumHeight(140)
+        self.ticket_dock = self._dock("Order ticket", "ticketDock", ticket, right)
+        self.splitDockWidget(self.book_dock, self.trades_dock, Qt.Orientation.Horizontal)
+
+        self.blotter = QTabWidget(self)
+        self.blotter.setObjectName("blotter")
+        self.blotter.setDocumentMode(True)
+        self.blotter_views: dict[str, QTableView] = {}
+        for title, model, name in (
+            ("Open orders", self.open_orders_model, "openOrders"),
+            ("Order history", self.history_model, "orderHistory"),
+            ("Fills", self.fills_model, "fills"),
+            ("Positions", self.positions_model, "positions"),
+            ("Balances", self.balances_model, "balances"),
+        ):
+            view = _table(model, name + "View", sortable=True)
+            self.blotter_views[name] = view
+            self.blotter.addTab(view, title)
+        self.blotter_dock = self._dock("Blotter", "blotterDock", self.blotter, bottom)
+        self.resizeDocks([self.symbols_dock, self.book_dock, self.trades_dock], [330, 290, 250],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.blotter_dock], [220], Qt.Orientation.Vertical)
+
+    def _build_status(self) -> None:
+        bar = self.statusBar()
+        self.status_badge = EnvironmentBadge("local", self)
+        bar.addWidget(self.status_badge)
+        self.status_panel = StatusPanel(self)
+        bar.addWidget(self.status_panel, 1)
+        self.status_account = QLabel("", self)
+        bar.addPermanentWidget(self.status_account)
+
+    def _build_menus(self) -> None:
+        m = self.menuBar()
+        account = m.addMenu("&Account")
+        self.act_add = account.addAction("&Add API key…", self.add_account_requested.emit)
+        self.act_accounts = account.addAction("&Manage accounts…", self.accounts_requested.emit)
+        self.act_accounts.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.switch_menu = account.addMenu("&Switch to")
+        self.switch_menu.aboutToShow.connect(self._fill_switch_menu)
+        account.addSeparator()
+        quit_act = account.addAction("&Quit", self.close)
+        quit_act.setShortcut(QKeySequence.StandardKey.Quit)
+
+        view = m.addMenu("&View")
+        for dock in (self.symbols_dock, self.book_dock, self.trades_dock, self.ticket_dock, self.blotter_dock):
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        theme_menu = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for mode, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
+            act = theme_menu.addAction(label)
+            act.setCheckable(True)
+            act.setChecked(mode == self.theme_mode)
+            act.triggered.connect(lambda _=False, md=mode: self.set_theme(md))
+            group.addAction(act)
+            self.theme_actions[mode] = act
+        view.addAction("&Reset layout", self.reset_layout)
+
+        help_menu = m.addMenu("&Help")
+        help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+
+    SHORTCUTS = (
+        ("Ctrl+K", "Search symbols"),
+        ("Ctrl+1 … Ctrl+5", "Blotter: open orders, history, fills, positions, balances"),
+        ("Ctrl+Shift+A", "Manage accounts"),
+        ("Ctrl+Shift+L", "Switch light / dark theme"),
+        ("Esc", "Dismiss the message bar"),
+        ("Ctrl+Q", "Quit"),
+    )
+
+    def _build_shortcuts(self) -> None:
+        QShortcut(QKeySequence("Ctrl+K"), self, self.picker.focus_search)
+        for i in range(5):
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda i=i: self._show_blotter(i))
+        QShortcut(QKeySequence("Ctrl+Shift+L"), self,
+                  lambda: self.set_theme("light" if theme.resolve(self.theme_mode) == "dark" else "dark"))
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._dismiss_bars)
+
+    def _show_blotter(self, i: int) -> None:
+        self.blotter_dock.show()
+        self.blotter_dock.raise_()
+        self.blotter.setCurrentIndex(i)
+
+    def _dismiss_bars(self) -> None:
+        self.error_bar.hide()
+
+    def show_shortcuts(self) -> None:
+        text = "\n".join(f"{k:<18} {v}" for k, v in self.SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", text, QMessageBox.StandardButton.Ok, self)
+        box.setStyleSheet("QLabel { font-family: monospace; }")
+        box.open()
+
+    # -- session binding ---------------------------------------------------------------------------------------
+    def bind(self, session: Any) -> None:
+        """Show `session` (replacing any previous one)."""
+        if self.session is not None:
+            for sig in self._connections:
+                try:
+                    sig[0].disconnect(sig[1])
+                except (RuntimeError, TypeError):
+                    pass
+        self.session = session
+        self._connections: list[tuple[Any, Any]] = []
+        for model in (self.open_orders_model, self.history_model, self.fills_model, self.positions_model,
+                      self.balances_model, self.trades_model):
+            model.clear()
+        self.book_model.clear()
+        if session is None:
+            return
+        env = session.environment
+        kind = env.kind.value
+        self.badge.set_kind(kind, session.account_name)
+        self.status_badge.set_kind(kind)
+        self.add_key_button.setVisible(env.is_local)
+        self.status_account.setText(
+            f"{env.name}" + (f" · {session.account_name}" if session.account_name else "")
+        )
+        self.setWindowTitle(f"Bitget Desktop — {theme.BADGES[kind][0]}"
+                            + (f" · {session.account_name}" if session.account_name else ""))
+        self._swap_chart(session)
+        pairs = (
+            (session.instruments_changed, self._on_instruments),
+            (session.tickers_changed, self._on_tickers),
+            (session.book_changed, self._on_book),
+            (session.trades_added, self._on_trades),
+            (session.orders_changed, self._on_orders),
+            (session.fills_changed, self._on_fills),
+            (session.positions_changed, self._on_positions),
+            (session.balances_changed, self._on_balances),
+            (session.health_changed, self.status_panel.show_health),
+            (session.banner_changed, self._on_banner),
+            (session.error_raised, self.show_error),
+            (session.symbol_changed, self._on_symbol),
+        )
+        for sig, slot in pairs:
+            sig.connect(slot)
+            self._connections.append((sig, slot))
+        if session.instruments:
+            self._on_instruments()
+        if session.instrument is not None:
+            self._on_symbol(session.instrument)
+
+    def _swap_chart(self, session: Any) -> None:
+        new = make_chart(theme.resolve(self.theme_mode))
+        if hasattr(new, "bind_session"):
+            new.bind_session(session)
+        self._chart_holder.replaceWidget(self.chart, new)
+        self.chart.deleteLater()
+        self.chart = new
+
+    def _on_instruments(self) -> None:
+        self.symbols_model.set_records(self.session.instrument_list())
+        self.symbols_model.update_tickers(self.session.tickers.values())
+
+    def _on_tickers(self, tickers: list[Any]) -> None:
+        self.symbols_model.update_tickers(tickers)
+        inst = self.session.instrument
+        if inst is None:
+            return
+        for t in tickers:
+            if t.symbol == inst.symbol and t.product_type == inst.product_type:
+                self._show_ticker(t, inst)
+
+    def _show_ticker(self, t: Any, inst: Any) -> None:
+        previous = self._last_price
+        self._last_price = t.last
+        self.last_price.setText(fmt_decimal(t.last, inst.price_places))
+        c = theme.colours(self.theme_mode)
+        if previous is not None and t.last != previous:
+            colour = c.up if t.last > previous else c.down
+            self.last_price.setStyleSheet(f"color: {colour};")
+        change = ""
+        if t.open_24h:
+            pct = (t.last - t.open_24h) / t.open_24h * 100
+            change = f"24h {pct:+.2f}%   "
+        self.ticker_stats.setText(
+            f"{change}H {fmt_decimal(t.high_24h, inst.price_places)}   L {fmt_decimal(t.low_24h, inst.price_places)}"
+            f"   Vol {fmt_decimal(t.base_volume, 2)} {inst.base_coin}"
+        )
+
+    def _on_symbol(self, inst: Any) -> None:
+        self._current_key = symbol_key(inst)
+        self._last_price = None
+        market = "Spot" if str(inst.product_type) == "SPOT" else "USDT-M perpetual"
+        self.symbol_title.setText(f"{inst.symbol}  ·  {market}")
+        self.last_price.setText("")
+        self.last_price.setStyleSheet("")
+        self.ticker_stats.setText("")
+        self.book_model.clear()
+        self.book_model.set_places(inst.price_places, inst.size_places)
+        self.trades_model.clear()
+        self.trades_model.price_places, self.trades_model.size_places = inst.price_places, inst.size_places
+        self.book_dock.setWindowTitle(f"Order book · {inst.symbol}")
+        self.trades_dock.setWindowTitle(f"Trades · {inst.symbol}")
+        if hasattr(self.chart, "set_instrument"):
+            self.chart.set_instrument(inst)
+        t = self.session.tickers.get(self._current_key)
+        if t is not None:
+            self._show_ticker(t, inst)
+        row = self.symbols_model.find(self._current_key)
+        if row >= 0:
+            idx = self.picker.proxy.mapFromSource(self.symbols_model.index(row, 0))
+            if idx.isValid():
+                self.picker.view.setCurrentIndex(idx)
+
+    def _on_book(self) -> None:
+        book = self.session.book
+        if book is None:
+            self.book_model.clear()
+            self.spread_label.setText("")
+            return
+        self.book_model.set_levels(book.bids(self.book_model.depth), book.asks(self.book_model.depth))
+        spread = book.spread()
+        inst = self.session.instrument
+        places = inst.price_places if inst is not None else None
+        self.spread_label.setText("" if spread is None else f"spread {fmt_decimal(spread, places)}"
+                                  + ("   (stale)" if book.stale else ""))
+
+    def _on_trades(self, trades: list[Any]) -> None:
+        self.trades_model.add_trades(trades)
+
+    def _on_orders(self) -> None:
+        self.open_orders_model.set_records(self.session.open_orders())
+        self.history_model.set_records(self.session.order_history())
+
+    def _on_fills(self) -> None:
+        self.fills_model.set_records(self.session.fill_list())
+
+    def _on_positions(self) -> None:
+        self.positions_model.set_records(self.session.position_list())
+
+    def _on_balances(self) -> None:
+        self.balances_model.set_records(self.session.balance_list())
+
+    def _on_banner(self, text: str) -> None:
+        if text:
+            self.banner.show_message(text)
+        else:
+            self.banner.hide()
+
+    def show_error(self, exc: Any) -> None:
+        """Show an error as one line with Bitget's code, message and hint."""
+        self.error_bar.show_message(exc if isinstance(exc, str) else describe_error(exc))
+
+    # -- actions -----------------------------------------------------------------------------------------------
+    def pick_symbol(self, key: str) -> None:
+        if self.session is not None:
+            self.session.set_symbol(key)
+        self._remember_symbol(key)
+
+    def _remember_symbol(self, key: str) -> None:
+        if self.settings is None:
+            return
+        recent = [key] + [k for k in self.settings.last_symbols if k != key]
+        self.settings.last_symbols = recent[:8]
+        if self.settings_store is not None:
+            self.settings_store.save(self.settings)
+
+    def _fill_switch_menu(self) -> None:
+        self.switch_menu.clear()
+        act = self.switch_menu.addAction("Simulator (local)", lambda: self.switch_requested.emit(None))
+        act.setCheckable(True)
+        act.setChecked(self.session is not None and self.session.account_name is None)
+        for info in (self.settings.accounts if self.settings is not None else []):
+            label = f"{info.name}  ({'LIVE' if info.environment == 'live' else 'demo'}, {info.family})"
+            a = self.switch_menu.addAction(label, lambda n=info.name: self.switch_requested.emit(n))
+            a.setCheckable(True)
+            a.setChecked(self.session is not None and self.session.account_name == info.name)
+
+    def set_theme(self, mode: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        self.theme_mode = mode
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply(app, mode)
+        if mode in self.theme_actions:
+            self.theme_actions[mode].setChecked(True)
+        self.apply_theme_colours()
+        if self.settings is not None:
+            self.settings.theme = mode
+            if self.settings_store is not None:
+                self.settings_store.save(self.settings)
+
+    def apply_theme_colours(self) -> None:
+        c = theme.colours(self.theme_mode)
+        from PySide6.QtGui import QColor
+
+        for model in (self.symbols_model, self.trades_model, self.open_orders_model, self.history_model,
+                      self.fills_model, self.positions_model, self.balances_model):
+            model.set_colours(QColor(c.up), QColor(c.down))
+        self.book_model.ask_colour, self.book_model.bid_colour = QColor(c.down), QColor(c.up)
+        if hasattr(self.chart, "set_theme_mode"):
+            self.chart.set_theme_mode(theme.resolve(self.theme_mode))
+
+    # -- layout persistence ------------------------------------------------------------------------------------
+    def restore_layout(self) -> None:
+        qs = self._qsettings
+        if qs is None:
+            return
+        geometry = qs.value("window/geometry")
+        state = qs.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state, LAYOUT_VERSION)
+        tab = qs.value("window/blotterTab")
+        if tab is not None:
+            self.blotter.setCurrentIndex(int(tab))
+
+    def save_layout(self) -> None:
+        qs = self._qsettings
+        if qs is None:
+            return
+        qs.setValue("window/geometry", self.saveGeometry())
+        qs.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        qs.setValue("window/blotterTab", self.blotter.currentIndex())
+        qs.sync()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        self.save_layout()
+        super().closeEvent(event)
+        self.closed.emit()
