@@ -115,6 +115,10 @@ class Engine:
         self._next_id = id_seed
         self._pending: list[tuple[str, str, str, list[dict[str, Any]]]] = []
         self._depth = 0
+        self.state_path: Path | None = None  # when set, on_tick saves changed state at most every autosave_ms
+        self.autosave_ms = 2000
+        self._dirty = False
+        self._last_save = 0
 
     # --- listeners / events ----------------------------------------------------------------------------------------
 
@@ -130,6 +134,8 @@ class Engine:
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, []
+        if pending:
+            self._dirty = True
         for event in pending:
             for cb in list(self._listeners):
                 cb(*event)
@@ -232,6 +238,7 @@ class Engine:
         if acc is None:
             acc = self._fresh_account(api_key)
             self.accounts[api_key] = acc
+            self._dirty = True
         return acc
 
     def _fresh_account(self, api_key: str) -> Account:
@@ -432,7 +439,9 @@ class Engine:
         for p, q in plan:
             if not order.is_open:
                 break
-            self._fill(acc, order, inst, p, q, maker=False, ts=ts)
+            done = self._fill(acc, order, inst, p, q, maker=False, ts=ts)
+            if done > 0:
+                self._print_trade(order, p, done, ts)
         if order.is_open and budget_mode and plan and order.size - order.filled_quote < lot * plan[-1][0]:
             # the quote left over is below one lot at the last price: a market buy is done
             order.status = "filled"
@@ -441,6 +450,15 @@ class Engine:
             self._emit_spot_balances(acc, [order.frozen_coin])
         if order.is_open and (order.order_type == "market" or order.force in ("ioc", "fok")):
             self._cancel(acc, order, "")
+
+    def _print_trade(self, order: SimOrder, price: Decimal, qty: Decimal, ts: int) -> None:
+        """A user's taker fill also appears on the public tape (the market does not call listeners back for it)."""
+        record = getattr(self.market, "record_trade", None)
+        if callable(record):
+            try:
+                record(order.product, order.symbol, price, qty, order.exec_side, ts)
+            except (KeyError, LookupError, ValueError):
+                pass
 
     def _fill(self, acc: Account, order: SimOrder, inst: Any, price: Decimal, qty: Decimal, *, maker: bool,
               ts: int) -> Decimal:
@@ -561,6 +579,16 @@ class Engine:
         with self._batch():
             self._sweep_crossed(now)
             self._check_triggers(now)
+        if self.state_path is not None and self._dirty and now - self._last_save >= self.autosave_ms:
+            self.checkpoint(now)
+
+    def checkpoint(self, now: int | None = None) -> None:
+        """Save to ``state_path`` (if set) when anything changed since the last save."""
+        if self.state_path is None or not self._dirty:
+            return
+        self.save(self.state_path)
+        self._dirty = False
+        self._last_save = self._now() if now is None else now
 
     def _resting(self, product: str, symbol: str, exec_side: str) -> list[tuple[Account, SimOrder]]:
         out = [
@@ -630,6 +658,7 @@ class Engine:
             if self._has_positions(fb) or self._has_orders(acc, product):
                 raise EngineError("40920", "Position or order exists, the position mode cannot be switched")
             fb.pos_mode = mode
+            self._dirty = True
         return fb.pos_mode
 
     def set_margin_mode(self, api_key: str, product: str, symbol: str, margin_mode: str) -> SymbolSettings:
@@ -646,6 +675,7 @@ class Engine:
             if self._has_positions(fb, symbol) or self._has_orders(acc, product, symbol):
                 raise EngineError("45117", "Currently holding positions or orders, the margin mode cannot be adjusted")
             s.margin_mode = mode
+            self._dirty = True
         return s
 
     def set_leverage(self, api_key: str, product: str, symbol: str, leverage: Any,
@@ -679,6 +709,7 @@ class Engine:
             else:
                 s.short_leverage = lev
             touched = False
+            self._dirty = True
             for pos in fb.positions.values():
                 if pos.symbol == symbol:
                     new_lev = self._leverage_for(fb, symbol, pos.hold_side)
