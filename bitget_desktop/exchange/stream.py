@@ -456,6 +456,8 @@ class Connection:
 
     async def _login(self, ws: ClientConnection, reader: asyncio.Task[None]) -> None:
         assert self._credentials is not None
+        if not self._clock.synced and self._resync is not None:
+            await self._resync()  # a skewed PC clock must not make the login "expired"
         loop = asyncio.get_running_loop()
         self._login_waiter = loop.create_future()
         args = ws_login_args(self._credentials, self._clock.now_s())
