@@ -128,6 +128,22 @@ PRODUCT_LABELS = {
     "SCOIN-FUTURES": "Coin-M perpetuals (demo)",
 }
 
+# Bitget v2 authority codes ("..or" read, "..ow" read-write) and v3 permission names, in words.
+_PERMISSION_WORDS = {
+    "coor": "futures orders (read)", "coow": "futures orders (trade)",
+    "cpor": "futures positions (read)", "cpow": "futures positions (trade)",
+    "stor": "spot (read)", "stow": "spot (trade)", "wtor": "transfers (read)", "wtow": "transfers",
+    "wwor": "withdrawals (read)", "wwow": "WITHDRAWALS", "withdraw": "WITHDRAWALS",
+    "uta_trade": "trading", "uta_mgt": "account management", "read": "read", "trade": "trade",
+}
+
+
+def describe_permissions(perms: KeyPermissions) -> str:
+    """The key's permissions in words, e.g. 'spot (trade), futures orders (trade)'."""
+    words = [_PERMISSION_WORDS.get(p, p) for p in sorted(perms.permissions)]
+    return ", ".join(words) or "none reported"
+
+
 MODE_LABELS = {"one_way_mode": "one-way", "hedge_mode": "hedge (long and short)"}
 
 
@@ -205,7 +221,7 @@ async def run_key_check(
         except BitgetError as exc:
             return fail_rest("permissions", exc)
         report.permissions = perms
-        shown = ", ".join(sorted(perms.permissions)) or "none reported"
+        shown = describe_permissions(perms)
         if perms.can_withdraw:
             mark("permissions", WARN,
                  f"This key can WITHDRAW funds ({shown}). A trading terminal never needs that: create a key "

@@ -29,7 +29,18 @@ from bitget_desktop.exchange.environments import DEMO, LIVE, Environment
 from bitget_desktop.exchange.signing import Credentials
 from bitget_desktop.settings import AccountInfo, Settings, SettingsStore
 from bitget_desktop.ui.widgets import EnvironmentBadge, SecretField
-from bitget_desktop.ui.wizard.check import FAIL, OK, PENDING, SKIPPED, STEPS, WARN, KeyCheckReport, Step, run_key_check
+from bitget_desktop.ui.wizard.check import (
+    FAIL,
+    OK,
+    PENDING,
+    SKIPPED,
+    STEPS,
+    WARN,
+    KeyCheckReport,
+    Step,
+    describe_permissions,
+    run_key_check,
+)
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +310,7 @@ class SummaryPage(QWizardPage):
             fam = "Unified Trading Account" if str(report.family) == "unified" else "Classic account"
             rows.append(("Account type", fam))
             if report.permissions is not None:
-                perms = ", ".join(sorted(report.permissions.permissions)) or "none reported"
+                perms = describe_permissions(report.permissions)
                 if report.withdrawal_enabled:
                     perms += " — <span style='color:#c62828'><b>can withdraw</b></span>"
                 rows.append(("Permissions", perms))

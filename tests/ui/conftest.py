@@ -1,0 +1,77 @@
+"""Qt test fixtures: a qasync loop driven by sync tests, a real or refused keyring, throwaway settings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import qasync
+
+from bitget_desktop.credentials import CredentialStore
+from bitget_desktop.settings import SettingsStore
+
+
+@pytest.fixture
+def qloop(qapp: Any) -> Iterator[qasync.QEventLoop]:
+    """A qasync loop on the test's QApplication; tests call `qloop.run_until_complete(...)`."""
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def config_dirs(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Settings and data under tmp_path (never the user's)."""
+    cfg, data = tmp_path / "config", tmp_path / "data"
+    monkeypatch.setenv("BITGET_DESKTOP_CONFIG_DIR", str(cfg))
+    monkeypatch.setenv("BITGET_DESKTOP_DATA_DIR", str(data))
+    return tmp_path
+
+
+@pytest.fixture
+def settings_store(config_dirs: Any) -> SettingsStore:
+    return SettingsStore(config_dirs / "config")
+
+
+@pytest.fixture
+def keyring_store(request: pytest.FixtureRequest) -> Iterator[CredentialStore]:
+    """The real OS keyring (Secret Service under dbus-run-session in CI) with a per-test service name."""
+    service = f"bitget-desktop-test-{request.node.name}"[:120]
+    store = CredentialStore(service=service)
+    yield store
+    backend = store.backend
+    for account in ("Demo", "Demo 2", "Live", "Main demo", "Renamed", "Withdrawy"):
+        try:
+            backend.delete_password(service, account)
+        except Exception:  # noqa: BLE001 - cleanup of entries the test may not have made
+            pass
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    """Await a condition that Qt signals or asyncio tasks will make true (polled on the running loop)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out waiting for {what or predicate}")
+        await asyncio.sleep(0.01)
+
+
+async def wait_signal(signal: Any, timeout: float = 10.0) -> tuple[Any, ...]:
+    """Await the next emission of a Qt signal; returns its arguments."""
+    fut: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+
+    def slot(*args: Any) -> None:
+        if not fut.done():
+            fut.set_result(args)
+
+    signal.connect(slot)
+    try:
+        return await asyncio.wait_for(fut, timeout)
+    finally:
+        signal.disconnect(slot)
