@@ -119,6 +119,8 @@ class Engine:
         self.autosave_ms = 2000
         self._dirty = False
         self._last_save = 0
+        self.position_push_ms = 1000  # open positions (mark, unrealised PnL) are re-pushed this often
+        self._last_position_push = 0
 
     # --- listeners / events ----------------------------------------------------------------------------------------
 
@@ -134,7 +136,7 @@ class Engine:
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, []
-        if pending:
+        if any(ch != "positions" and ch != "account" or it == SPOT for _, ch, it, _ in pending):
             self._dirty = True
         for event in pending:
             for cb in list(self._listeners):
@@ -579,8 +581,18 @@ class Engine:
         with self._batch():
             self._sweep_crossed(now)
             self._check_triggers(now)
+            if now - self._last_position_push >= self.position_push_ms:
+                self._last_position_push = now
+                self._push_live_positions()
         if self.state_path is not None and self._dirty and now - self._last_save >= self.autosave_ms:
             self.checkpoint(now)
+
+    def _push_live_positions(self) -> None:
+        for acc in self.accounts.values():
+            for fb in acc.futures.values():
+                if fb.positions:
+                    self._emit_positions(acc, fb)
+                    self._emit_futures_account(acc, fb)
 
     def checkpoint(self, now: int | None = None) -> None:
         """Save to ``state_path`` (if set) when anything changed since the last save."""
