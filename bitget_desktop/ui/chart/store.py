@@ -103,6 +103,7 @@ class CandleStore:
         self._ymin = np.inf
         self._ymax = -np.inf
         self._vmax = 0.0
+        self._vsum = 0.0
         self._bounds_known = True
         self._fixed_interval = interval_ms
         self._interval = interval_ms or 60_000
@@ -164,6 +165,10 @@ class CandleStore:
         self._refresh_bounds()
         return self._ymin, self._ymax
 
+    def volume_sum(self) -> float:
+        """Total volume, maintained in O(1) per update (an upper bound for any merged bar)."""
+        return self._vsum
+
     def volume_max(self) -> float:
         self._refresh_bounds()
         return self._vmax
@@ -176,7 +181,9 @@ class CandleStore:
             empty = not len(top)
             self._ymin = np.inf if empty else float(top.vv[LOW].min())
             self._ymax = -np.inf if empty else float(top.vv[HIGH].max())
-            self._vmax = 0.0 if empty else float(top.vv[VOLUME].max())
+            # Pyramid volumes are sums, so the largest single candle needs the base: O(N), but only after
+            # set_data or when a live update lowers the record volume itself.
+            self._vmax = 0.0 if empty else float(self._base.vv[VOLUME].max())
             self._bounds_known = True
 
     # ----- writing -------------------------------------------------------------------------------------------
@@ -202,6 +209,7 @@ class CandleStore:
         self._levels_valid = False
         self._dirty_from = None
         self._bounds_known = False
+        self._vsum = float(np.sum(volume)) if n else 0.0
         self.version += 1
 
     def append(self, ts: int, o: float, h: float, l: float, c: float, v: float) -> None:
@@ -216,6 +224,7 @@ class CandleStore:
         self._ymin = min(self._ymin, l)
         self._ymax = max(self._ymax, h)
         self._vmax = max(self._vmax, v)
+        self._vsum += v
         self.version += 1
 
     def update_last(self, o: float, h: float, l: float, c: float, v: float) -> None:
@@ -226,6 +235,7 @@ class CandleStore:
         j = b.hi - 1
         old_h, old_l, old_v = b.v[HIGH, j], b.v[LOW, j], b.v[VOLUME, j]
         b.v[:, j] = (o, h, l, c, v)
+        self._vsum += v - old_v
         if (
             (old_h >= self._ymax and h < old_h)
             or (old_l <= self._ymin and l > old_l)
@@ -272,6 +282,7 @@ class CandleStore:
         self._ymin = min(self._ymin, float(vals[LOW].min()))
         self._ymax = max(self._ymax, float(vals[HIGH].max()))
         self._vmax = max(self._vmax, float(vals[VOLUME].max()))
+        self._vsum += float(vals[VOLUME].sum())
         # Block alignment shifts: rebuild the pyramid lazily on the next query.
         self._levels_valid = False
         self.version += 1

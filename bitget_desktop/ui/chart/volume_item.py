@@ -31,7 +31,8 @@ class VolumeItem(StoreItem):
         self.update()
 
     def _y_extent(self) -> tuple[float, float]:
-        return 0.0, max(self.store.volume_max(), 1e-12)
+        # Merged bars (zoomed out) are sums of volumes, so bound by the total, not the largest candle.
+        return 0.0, max(self.store.volume_sum(), 1e-12)
 
     def _prepare(self, vis: Visible, sx: float, dx: float, sy: float, dy: float, x0_dev: float) -> None:
         v = vis.vals

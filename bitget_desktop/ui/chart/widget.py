@@ -61,7 +61,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
 
     readout_changed = QtCore.Signal(object)  # Readout | None
     follow_live_changed = QtCore.Signal(bool)
-    needs_older = QtCore.Signal(int)  # first loaded ts (ms): please prepend candles older than this
+    needs_older = QtCore.Signal(object)  # int: first loaded ts (ms); please prepend older candles (object: 64-bit)
     frame_flushed = QtCore.Signal()
 
     def __init__(
@@ -143,6 +143,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         self._full_change = False
         self._need_initial_view = False
         self.flush_count = 0
+        self._closed = False
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(max(1, int(1000 / refresh_hz)))
@@ -255,13 +256,21 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         self._changed_from = index if self._changed_from is None else min(self._changed_from, index)
         self._schedule()
 
+    def close(self) -> bool:
+        # pyqtgraph's GraphicsView.close() clears the scene (deleting our items): stop drawing first.
+        self._closed = True
+        self._timer.stop()
+        return super().close()
+
     def _schedule(self) -> None:
-        if not self._timer.isActive():
+        if not self._closed and not self._timer.isActive():
             self._timer.start()
 
     def flush(self) -> None:
         """Apply pending changes now (the timer calls this; tests may too)."""
         self._timer.stop()
+        if self._closed:
+            return
         full, changed = self._full_change, self._changed_from
         self._full_change, self._changed_from = False, None
         if full or changed is not None:
@@ -297,7 +306,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
 
     def x_range(self) -> tuple[float, float]:
         (x0, x1), _ = self.price_vb.viewRange()
-        return x0, x1
+        return float(x0), float(x1)
 
     def show_last(self, n: int = 150) -> None:
         """Show the newest ``n`` candles with some room on the right."""
@@ -365,7 +374,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         if not len(st):
             return
         _, x1 = self.x_range()
-        live = x1 >= (st.last_ts + st.interval_ms * 0.5) / 1000.0  # type: ignore[operator]
+        live = bool(x1 >= (st.last_ts + st.interval_ms * 0.5) / 1000.0)  # type: ignore[operator]
         if live != self._follow:
             self._follow = live
             self.follow_live_changed.emit(live)
@@ -396,6 +405,14 @@ class ChartWidget(pg.GraphicsLayoutWidget):
 
     # ----- keyboard ------------------------------------------------------------------------------------------
     def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:  # noqa: N802
+        try:
+            self._on_key(ev)
+        except Exception:  # an exception escaping a Qt virtual aborts the process; log it instead
+            import logging
+
+            logging.getLogger(__name__).exception("chart key handling failed")
+
+    def _on_key(self, ev: QtGui.QKeyEvent) -> None:
         key = ev.key()
         Key = QtCore.Qt.Key
         x0, x1 = self.x_range()
@@ -602,6 +619,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         for track, items in [t for t in self._tracks if t[0].pane == "lower"]:
             self._tracks.remove((track, items))
         if self.lower_plot is not None:
+            self.lower_plot.removeItem(self._vlines[2])  # reused by the next lower pane
             self.removeItem(self.lower_plot)
             self.lower_plot = None
             self.volume_plot.setAxisItems({"bottom": self.date_axis})
