@@ -1,0 +1,313 @@
+"""The simulator's aiohttp application and its lifecycle: `async with Simulator(SimulatorConfig(...)) as sim`.
+
+Wires the market, the engine, authentication, public and private REST routes and the two websocket endpoints on
+127.0.0.1, and applies per-endpoint rate limits and the injectable faults (latency, forced HTTP errors, clock skew,
+dropped sockets, book gaps).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+
+from bitget_desktop.simulator.auth import ApiKeySpec, Auth
+from bitget_desktop.simulator.market import DEFAULT_HISTORY_START, MarketData
+from bitget_desktop.simulator.public_api import register_public_routes
+from bitget_desktop.simulator.wire import ApiError, Clock, error_response, now_ms, ok
+
+__all__ = ["Simulator", "SimulatorConfig", "ApiKeySpec", "Faults", "RATE_LIMITS", "build_app"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Faults:
+    """Mutable fault injection. `latency_ms` delays every REST answer; `next_http_errors` are HTTP statuses
+    answered (one per request, in order) before normal handling; `clock_skew_ms` shifts the simulator clock
+    (server time, requestTime, the 30 s signature window, ws login); `drop_ws_now()` closes every websocket;
+    `book_gap(symbol)` makes the next `books` push of that symbol skip a seq."""
+
+    latency_ms: int = 0
+    next_http_errors: list[int] = field(default_factory=list)
+    clock_skew_ms: int = 0
+    _drop: Callable[[], int] | None = field(default=None, repr=False)
+    _gap: Callable[[str, str | None], None] | None = field(default=None, repr=False)
+
+    def drop_ws_now(self) -> int:
+        """Close every open websocket (abnormally); returns how many were open."""
+        return self._drop() if self._drop else 0
+
+    def book_gap(self, symbol: str, product_type: str | None = None) -> None:
+        """Skip one seq on the next books update of `symbol` (all product types listing it unless given)."""
+        if self._gap:
+            self._gap(symbol, product_type)
+
+
+@dataclass
+class SimulatorConfig:
+    seed: int = 7
+    host: str = "127.0.0.1"
+    port: int = 0
+    keys: list[ApiKeySpec] = field(default_factory=list)
+    state_path: str | Path | None = None
+    clock: Clock | None = None            # ms; default wall clock
+    run_market: bool = True               # advance the market with the clock in a background task
+    tick_ms: int = 200
+    rate_limits: bool = True
+    book_checksum: bool = True            # send `checksum` on books pushes (snapshots 0)
+    ws_idle_timeout_s: float = 120.0      # close sockets that sent no ping for this long
+    ws_max_lifetime_s: float | None = 24 * 3600.0  # Bitget disconnects every 24 h
+    history_start_ms: int = DEFAULT_HISTORY_START
+    save_interval_s: float = 5.0
+
+
+# Requests per second per endpoint (public: per client address; private: per API key). Bitget answers HTTP 429.
+RATE_LIMITS: dict[str, int] = {
+    "/api/v2/public/time": 20,
+    "/api/v2/spot/public/coins": 3,
+    "/api/v2/spot/market/fills": 10,
+    "/api/v2/spot/market/fills-history": 10,
+    "/api/v2/mix/market/fills-history": 10,
+    "/api/v2/mix/market/query-position-lever": 10,
+    "/api/v2/spot/account/info": 1,
+    "/api/v2/spot/account/assets": 10,
+    "/api/v2/spot/account/bills": 10,
+    "/api/v2/spot/trade/place-order": 10,
+    "/api/v2/spot/trade/cancel-order": 10,
+    "/api/v2/spot/trade/batch-orders": 5,
+    "/api/v2/spot/trade/batch-cancel-order": 10,
+    "/api/v2/spot/trade/cancel-symbol-order": 5,
+    "/api/v2/spot/trade/orderInfo": 20,
+    "/api/v2/spot/trade/unfilled-orders": 20,
+    "/api/v2/spot/trade/history-orders": 20,
+    "/api/v2/spot/trade/fills": 10,
+    "/api/v2/mix/account/account": 10,
+    "/api/v2/mix/account/accounts": 10,
+    "/api/v2/mix/account/set-leverage": 5,
+    "/api/v2/mix/account/set-margin-mode": 5,
+    "/api/v2/mix/account/set-position-mode": 5,
+    "/api/v2/mix/account/set-margin": 5,
+    "/api/v2/mix/position/all-position": 5,
+    "/api/v2/mix/position/single-position": 10,
+    "/api/v2/mix/order/batch-place-order": 5,
+    "/api/v2/mix/order/close-positions": 5,
+    "/api/v2/mix/order/cancel-all-orders": 5,
+}
+DEFAULT_PUBLIC_LIMIT = 20
+DEFAULT_PRIVATE_LIMIT = 10
+
+
+class RateLimiter:
+    """Sliding one-second window per (endpoint, caller)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._hits: dict[tuple[str, str], deque[float]] = {}
+        self._clock = clock
+
+    def allow(self, path: str, caller: str, limit: int) -> bool:
+        now = self._clock()
+        q = self._hits.setdefault((path, caller), deque())
+        while q and now - q[0] >= 1.0:
+            q.popleft()
+        if len(q) >= limit:
+            return False
+        q.append(now)
+        if len(self._hits) > 10_000:  # bound the table: drop idle entries
+            for k in [k for k, v in self._hits.items() if not v or now - v[-1] >= 1.0]:
+                del self._hits[k]
+        return True
+
+
+def build_app(sim: Simulator) -> web.Application:
+    """The aiohttp application of a simulator (routes + middlewares)."""
+    faults = sim.faults
+    limiter = RateLimiter()
+    cfg = sim.config
+
+    @web.middleware
+    async def envelope_mw(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                          ) -> web.StreamResponse:
+        is_ws = request.path.startswith("/v2/ws/") or request.path.startswith("/v3/ws/")
+        if not is_ws:
+            if faults.latency_ms > 0:
+                await asyncio.sleep(faults.latency_ms / 1000)
+            if faults.next_http_errors:
+                status = int(faults.next_http_errors.pop(0))
+                if status == 429:
+                    return error_response("429", "Too Many Requests", 429, sim.now())
+                return error_response("40015", "System is abnormal, please try again later", status, sim.now())
+            if cfg.rate_limits and request.path.startswith("/api/"):
+                key = request.headers.get("ACCESS-KEY")
+                private = bool(key) and request.path not in sim.public_paths
+                limit = RATE_LIMITS.get(request.path, DEFAULT_PRIVATE_LIMIT if private else DEFAULT_PUBLIC_LIMIT)
+                caller = f"k:{key}" if private else f"ip:{request.remote}"
+                if not limiter.allow(request.path, caller, limit):
+                    return error_response("429", "Too Many Requests", 429, sim.now())
+        try:
+            return await handler(request)
+        except ApiError as e:
+            return error_response(e.code, e.msg, e.status, sim.now())
+        except web.HTTPNotFound:
+            return error_response("40404", "Request URL NOT FOUND", 404, sim.now())
+        except web.HTTPMethodNotAllowed:
+            return error_response("40404", "Request URL NOT FOUND", 405, sim.now())
+        except web.HTTPException:
+            raise
+        except Exception as e:  # engine refusals carry Bitget codes; anything else is a simulator bug
+            code, msg = getattr(e, "code", None), getattr(e, "msg", None)
+            if code is not None and msg is not None:
+                return error_response(str(code), str(msg), int(getattr(e, "http_status", 400)), sim.now())
+            log.exception("simulator handler failed: %s", request.path)
+            return error_response("40015", "System is abnormal, please try again later", 500, sim.now())
+
+    app = web.Application(middlewares=[envelope_mw], client_max_size=1 << 20)
+    router = app.router
+    register_public_routes(router, sim.market, sim.now)
+
+    async def v3_settings(request: web.Request) -> web.Response:
+        key = await sim.auth.authenticate(request, family=None)
+        if key.account_family != "uta":
+            raise ApiError("40084", "You are in Classic Account mode, and the Unified Account API is not supported "
+                                    "at this time")
+        return ok({"assetMode": "union", "holdMode": "one_way_mode", "stpMode": "none"}, sim.now())
+
+    router.add_get("/api/v3/account/settings", v3_settings)
+
+    try:
+        from bitget_desktop.simulator.private_api import register_private_routes
+    except ImportError:  # the engine side is not there (partial checkout): public data only
+        register_private_routes = None  # type: ignore[assignment]
+    if register_private_routes is not None and sim.engine is not None:
+        register_private_routes(router, sim.engine, sim.auth)
+
+    from bitget_desktop.simulator.ws import WsHub
+
+    sim.hub = WsHub(sim)
+    router.add_get("/v2/ws/public", sim.hub.public_handler)
+    router.add_get("/v2/ws/private", sim.hub.private_handler)
+    faults._drop = sim.hub.drop_all
+    faults._gap = sim.book_gap
+    return app
+
+
+class Simulator:
+    """Async context manager running the whole simulator on `config.host:config.port` (0 = any free port)."""
+
+    def __init__(self, config: SimulatorConfig | None = None) -> None:
+        self.config = config or SimulatorConfig()
+        self.faults = Faults()
+        self._clock: Clock = self.config.clock or now_ms
+        self.market = MarketData(self.config.seed, clock=self._clock, tick_ms=self.config.tick_ms,
+                                 history_start_ms=self.config.history_start_ms)
+        self.auth = Auth(self.config.keys, self.now)
+        self.engine: Any = self._make_engine()
+        if self.engine is not None:
+            self.market.add_listener(self.engine)
+        self.hub: Any = None
+        self.app: web.Application | None = None
+        self._runner: web.AppRunner | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.port = 0
+        self.public_paths: set[str] = set()
+
+    def _make_engine(self) -> Any:
+        try:
+            from bitget_desktop.simulator.engine import Engine
+        except ImportError:
+            return None
+        if self.config.state_path:
+            return Engine.load(self.config.state_path, self.market, self._clock)
+        return Engine(self.market, self._clock)
+
+    def now(self) -> int:
+        """The simulator's clock in ms, including `faults.clock_skew_ms`."""
+        return int(self._clock()) + int(self.faults.clock_skew_ms)
+
+    def add_key(self, key: ApiKeySpec) -> None:
+        self.auth.add_key(key)
+
+    def book_gap(self, symbol: str, product_type: str | None = None) -> None:
+        for s in self.market.specs:
+            if s.symbol == symbol.upper() and (product_type is None or s.product_type == product_type.upper()):
+                self.market.inject_book_gap(s.product_type, s.symbol)
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://{self.config.host}:{self.port}"
+
+    @property
+    def ws_public_url(self) -> str:
+        return f"ws://{self.config.host}:{self.port}/v2/ws/public"
+
+    @property
+    def ws_private_url(self) -> str:
+        return f"ws://{self.config.host}:{self.port}/v2/ws/private"
+
+    async def start(self) -> None:
+        self.market.advance(self._clock())
+        self.app = build_app(self)
+        from bitget_desktop.simulator.public_api import PUBLIC_PATHS
+
+        self.public_paths = set(PUBLIC_PATHS)
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets
+        self.port = server.sockets[0].getsockname()[1]
+        if self.config.run_market:
+            self._spawn(self.market.run())
+        if self.config.state_path and self.engine is not None:
+            self._spawn(self._autosave())
+        self._spawn(self.hub.watchdog())
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("simulator task failed", exc_info=task.exception())
+
+    async def _autosave(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.save_interval_s)
+            self.save()
+
+    def save(self) -> None:
+        if self.config.state_path and self.engine is not None:
+            try:
+                self.engine.save(self.config.state_path)
+            except OSError:
+                log.exception("could not save the simulator state")
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self.hub is not None:
+            await self.hub.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self.save()
+
+    async def __aenter__(self) -> Simulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
