@@ -57,7 +57,10 @@ class EmbeddedSimulator:
 
     async def start(self) -> Connection:
         if self.sim is None:
-            from bitget_desktop.simulator import ApiKeySpec, Simulator, SimulatorConfig
+            try:
+                from bitget_desktop.simulator import ApiKeySpec, Simulator, SimulatorConfig
+            except ImportError:  # the package re-exports these once its __init__ lands
+                from bitget_desktop.simulator.server import ApiKeySpec, Simulator, SimulatorConfig
 
             creds = Credentials("sim-" + secrets.token_hex(8), secrets.token_urlsafe(24), secrets.token_urlsafe(12))
             config = SimulatorConfig(
@@ -225,6 +228,7 @@ def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
     app.setApplicationDisplayName("Bitget Desktop")
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
+    app.setQuitOnLastWindowClosed(False)  # the terminal ends when its main window closes (see Terminal.finished)
     settings_store = SettingsStore()
     theme.apply(app, settings_store.load().theme)
     loop = qasync.QEventLoop(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +16,8 @@ from bitget_desktop.settings import SettingsStore
 @pytest.fixture
 def qloop(qapp: Any) -> Iterator[qasync.QEventLoop]:
     """A qasync loop on the test's QApplication; tests call `qloop.run_until_complete(...)`."""
+    # qasync stops its loop when Qt quits; a closing dialog must not end the test's loop.
+    qapp.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     yield loop
@@ -50,28 +52,3 @@ def keyring_store(request: pytest.FixtureRequest) -> Iterator[CredentialStore]:
             backend.delete_password(service, account)
         except Exception:  # noqa: BLE001 - cleanup of entries the test may not have made
             pass
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    """Await a condition that Qt signals or asyncio tasks will make true (polled on the running loop)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise TimeoutError(f"timed out waiting for {what or predicate}")
-        await asyncio.sleep(0.01)
-
-
-async def wait_signal(signal: Any, timeout: float = 10.0) -> tuple[Any, ...]:
-    """Await the next emission of a Qt signal; returns its arguments."""
-    fut: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
-
-    def slot(*args: Any) -> None:
-        if not fut.done():
-            fut.set_result(args)
-
-    signal.connect(slot)
-    try:
-        return await asyncio.wait_for(fut, timeout)
-    finally:
-        signal.disconnect(slot)

@@ -167,8 +167,10 @@ async def run_key_check(
         step.status, step.detail, step.code = status, detail, code
         on_step(step)
 
-    def fail_rest(key: str, exc: BaseException) -> KeyCheckReport:
-        mark(key, FAIL, explain(exc, environment), getattr(exc, "code", ""))
+    def fail_rest(key: str, exc: BaseException | None) -> KeyCheckReport:
+        """Mark `key` failed by `exc` (None: already marked) and every later step skipped."""
+        if exc is not None:
+            mark(key, FAIL, explain(exc, environment), getattr(exc, "code", ""))
         for s in steps.values():
             if s.status == PENDING:
                 s.status = SKIPPED
@@ -186,9 +188,10 @@ async def run_key_check(
         mark("reach", OK, f"{environment.name} answered.")
         if abs(offset) > MAX_CLOCK_OFFSET_MS:
             way = "behind" if offset > 0 else "ahead of"
-            return fail_rest("clock", TimestampError(
-                "", f"this computer's clock is {abs(offset) / 1000:.0f} s {way} Bitget's",
-                None))
+            mark("clock", FAIL,
+                 f"This computer's clock is {abs(offset) / 1000:.0f} s {way} Bitget's; Bitget refuses signed "
+                 "requests more than 30 s off. Turn on automatic time (NTP) and run the check again.")
+            return fail_rest("auth", None)
         mark("clock", OK, f"Offset {offset / 1000:+.1f} s (Bitget allows ±30 s).")
 
         # 3-4: the v3 probe authenticates the key and tells the account family in one call.

@@ -278,8 +278,7 @@ class SummaryPage(QWizardPage):
         self.setTitle("Ready to save")
         self.setSubTitle("The secret and passphrase go to your system keyring; the settings file keeps only the "
                          "account's name, environment, key prefix and account type.")
-        self.setCommitPage(True)
-        self.setButtonText(QWizard.WizardButton.CommitButton, "Save")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "Save")
         lay = QVBoxLayout(self)
         self.summary = QLabel("", self)
         self.summary.setWordWrap(True)

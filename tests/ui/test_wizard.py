@@ -1,0 +1,241 @@
+"""The key wizard end to end against the in-process simulator, with the real Secret Service keyring."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QLineEdit, QWizard
+
+from bitget_desktop.credentials import CredentialStore, KeyringUnavailable
+from bitget_desktop.exchange.environments import local
+from bitget_desktop.settings import SettingsStore
+from bitget_desktop.ui.wizard import AccountsDialog, KeyWizard
+from bitget_desktop.ui.wizard.wizard import PAGE_CHECK, PAGE_FIELDS, PAGE_SUMMARY
+from ui_support import GOOD, UTA, WITHDRAW, Simulator, SimulatorConfig, keys, wait_signal
+
+
+def make_wizard(qtbot: Any, store: CredentialStore, settings_store: SettingsStore, sim: Any) -> KeyWizard:
+    wiz = KeyWizard(store, settings_store.load(), settings_store, environment_override=local(sim.rest_url))
+    qtbot.addWidget(wiz)
+    wiz.show()
+    return wiz
+
+
+async def fill_and_check(wiz: KeyWizard, key: str, secret: str, passphrase: str, name: str = "Main demo") -> Any:
+    """Environment page -> fields (with stray whitespace, as pasted) -> the live check; returns the report."""
+    assert wiz.currentId() == 0
+    wiz.env_page.demo.setChecked(True)
+    wiz.next()
+    assert wiz.currentId() == PAGE_FIELDS
+    f = wiz.fields
+    assert not f.isComplete()
+    f.name.setText(name)
+    f.api_key.setText(f"  {key}\n")
+    f.secret.setText(f" {secret}  ")
+    f.passphrase.setText(f"{passphrase} ")
+    assert f.isComplete()
+    wiz.next()
+    assert wiz.currentId() == PAGE_CHECK
+    if wiz.check.running:
+        await wait_signal(wiz.check.check_finished, timeout=20)
+    return wiz.check.report
+
+
+def run(qloop: Any, coro: Any) -> Any:
+    return qloop.run_until_complete(asyncio.wait_for(coro, 60))
+
+
+def test_fields_are_masked_with_show_hide(qtbot: Any, keyring_store: CredentialStore,
+                                          settings_store: SettingsStore) -> None:
+    wiz = KeyWizard(keyring_store, settings_store.load(), settings_store)
+    qtbot.addWidget(wiz)
+    for field in (wiz.fields.secret, wiz.fields.passphrase):
+        assert field.edit.echoMode() == QLineEdit.EchoMode.Password
+        field.toggle.click()
+        assert field.edit.echoMode() == QLineEdit.EchoMode.Normal
+        field.toggle.click()
+        assert field.edit.echoMode() == QLineEdit.EchoMode.Password
+    assert wiz.fields.api_key.echoMode() == QLineEdit.EchoMode.Normal
+
+
+def test_good_key_is_checked_and_stored_in_the_keyring(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
+                                                       settings_store: SettingsStore, config_dirs: Path) -> None:
+    async def main() -> None:
+        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
+            wiz = make_wizard(qtbot, keyring_store, settings_store, sim)
+            saved: list[str] = []
+            wiz.account_saved.connect(saved.append)
+            report = await fill_and_check(wiz, *GOOD)
+            assert report is not None and report.passed, report.failed
+            assert wiz.check.isComplete()
+            assert str(report.family) == "classic"
+            assert "Classic account" in wiz.check.details["family"].text()
+            assert not report.withdrawal_enabled
+            assert report.position_modes["USDT-FUTURES"] in ("one_way_mode", "hedge_mode")
+            assert "USDT-M perpetuals" in wiz.check.details["modes"].text()
+            # nothing stored before the summary's Save
+            assert keyring_store.load("Main demo") is None
+            wiz.next()
+            assert wiz.currentId() == PAGE_SUMMARY
+            assert "Classic account" in wiz.summary.summary.text()
+            wiz.button(QWizard.WizardButton.FinishButton).click()
+            assert saved == ["Main demo"]
+
+    run(qloop, main())
+    creds = CredentialStore(service=keyring_store._service).load("Main demo")  # a fresh store: read back
+    assert creds is not None
+    assert (creds.api_key, creds.secret, creds.passphrase) == GOOD  # whitespace trimmed
+    info = settings_store.load().account("Main demo")
+    assert info is not None and info.environment == "demo" and info.family == "classic"
+    assert info.key_hint.startswith(GOOD[0][:6])
+    # The secret is nowhere on disk: settings, layout, logs.
+    for path in config_dirs.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes()
+            assert GOOD[1].encode() not in text and GOOD[2].encode() not in text, path
+
+
+@pytest.mark.parametrize(
+    ("secret", "passphrase", "code", "words"),
+    [
+        (GOOD[1], "wrong-passphrase", "40012", "Wrong passphrase"),
+        ("wrong-secret-value", GOOD[2], "40009", "Wrong secret key"),
+    ],
+    ids=["wrong-passphrase", "wrong-secret"],
+)
+def test_bad_key_parts_get_precise_messages(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
+                                            settings_store: SettingsStore, secret: str, passphrase: str, code: str,
+                                            words: str) -> None:
+    async def main() -> None:
+        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
+            wiz = make_wizard(qtbot, keyring_store, settings_store, sim)
+            report = await fill_and_check(wiz, GOOD[0], secret, passphrase)
+            assert report is not None and not report.passed
+            failed = report.failed
+            assert failed is not None and failed.key == "auth" and failed.code == code
+            assert words in wiz.check.message.text()
+            assert "network" not in wiz.check.message.text().lower()
+            assert not wiz.check.isComplete()
+            assert wiz.check.retry.isVisible()
+
+    run(qloop, main())
+    assert keyring_store.load("Main demo") is None
+    assert settings_store.load().accounts == []
+
+
+def test_clock_skew_is_reported(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
+                                settings_store: SettingsStore) -> None:
+    async def main() -> None:
+        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
+            sim.faults.clock_skew_ms = 95_000
+            wiz = make_wizard(qtbot, keyring_store, settings_store, sim)
+            report = await fill_and_check(wiz, *GOOD)
+            assert report is not None and not report.passed
+            assert report.failed is not None and report.failed.key == "clock"
+            text = wiz.check.message.text()
+            assert "clock" in text and "95 s behind" in text
+            assert not wiz.check.isComplete()
+            # fixed clock: the retry passes
+            sim.faults.clock_skew_ms = 0
+            wiz.check.retry.click()
+            await wait_signal(wiz.check.check_finished, timeout=20)
+            assert wiz.check.report is not None and wiz.check.report.passed
+
+    run(qloop, main())
+
+
+def test_withdrawal_key_needs_explicit_consent(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
+                                               settings_store: SettingsStore) -> None:
+    async def main() -> None:
+        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
+            wiz = make_wizard(qtbot, keyring_store, settings_store, sim)
+            report = await fill_and_check(wiz, *WITHDRAW, name="Withdrawy")
+            assert report is not None and report.passed and report.withdrawal_enabled
+            assert "WITHDRAW" in wiz.check.details["permissions"].text()
+            assert wiz.check.accept_withdraw.isVisible()
+            assert not wiz.check.isComplete()
+            wiz.check.accept_withdraw.setChecked(True)
+            assert wiz.check.isComplete()
+            wiz.next()
+            assert "can withdraw" in wiz.summary.summary.text()
+            wiz.button(QWizard.WizardButton.FinishButton).click()
+
+    run(qloop, main())
+    creds = keyring_store.load("Withdrawy")
+    assert creds is not None and creds.secret == WITHDRAW[1]
+
+
+def test_unified_account_is_detected(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
+                                     settings_store: SettingsStore) -> None:
+    async def main() -> None:
+        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
+            wiz = make_wizard(qtbot, keyring_store, settings_store, sim)
+            report = await fill_and_check(wiz, *UTA)
+            assert report is not None and str(report.family) == "unified", report.failed
+            assert "Unified Trading Account" in wiz.check.details["family"].text()
+
+    run(qloop, main())
+
+
+def test_unknown_server_is_a_network_error(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
+                                           settings_store: SettingsStore) -> None:
+    async def main() -> None:
+        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
+            url = sim.rest_url
+        wiz = KeyWizard(keyring_store, settings_store.load(), settings_store, environment_override=local(url))
+        qtbot.addWidget(wiz)
+        wiz.show()
+        await fill_and_check(wiz, *GOOD)
+        assert wiz.check.report is not None and wiz.check.report.failed is not None
+        assert wiz.check.report.failed.key == "reach"
+        assert "Network error" in wiz.check.message.text()
+
+    run(qloop, main())
+
+
+class _NoKeyring(CredentialStore):
+    def check_available(self) -> str:
+        raise KeyringUnavailable("No secure system keyring is available (found: keyring.backends.fail.Keyring).")
+
+
+def test_no_keyring_refuses(qloop: Any, qtbot: Any, settings_store: SettingsStore) -> None:
+    async def main() -> None:
+        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
+            wiz = make_wizard(qtbot, _NoKeyring(service="bitget-desktop-test-none"), settings_store, sim)
+            report = await fill_and_check(wiz, *GOOD)
+            assert report is None
+            assert "No secure system keyring" in wiz.check.message.text()
+            assert not wiz.check.isComplete()
+
+    run(qloop, main())
+    assert settings_store.load().accounts == []
+
+
+def test_accounts_dialog_remove_deletes_keyring_entry(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
+                                                      settings_store: SettingsStore) -> None:
+    async def main() -> None:
+        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
+            for name in ("Demo", "Demo 2"):
+                wiz = make_wizard(qtbot, keyring_store, settings_store, sim)
+                report = await fill_and_check(wiz, *GOOD, name=name)
+                assert report is not None and report.passed
+                wiz.next()
+                wiz.button(QWizard.WizardButton.FinishButton).click()
+
+    run(qloop, main())
+    settings = settings_store.load()
+    assert [a.name for a in settings.accounts] == ["Demo", "Demo 2"]
+    dialog = AccountsDialog(keyring_store, settings, settings_store)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 2
+    removed: list[str] = []
+    dialog.removed.connect(removed.append)
+    dialog.remove("Demo")
+    assert removed == ["Demo"]
+    assert keyring_store.load("Demo") is None
+    assert keyring_store.load("Demo 2") is not None
+    assert [a.name for a in settings_store.load().accounts] == ["Demo 2"]
+    assert dialog.table.rowCount() == 1

@@ -1,0 +1,51 @@
+"""Helpers for the Qt tests: awaiting Qt signals on the qasync loop, the in-process simulator and its test keys."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+try:
+    from bitget_desktop.simulator import ApiKeySpec, Simulator, SimulatorConfig
+except ImportError:
+    from bitget_desktop.simulator.server import ApiKeySpec, Simulator, SimulatorConfig
+
+__all__ = ["ApiKeySpec", "Simulator", "SimulatorConfig", "GOOD", "UTA", "WITHDRAW", "keys", "wait_signal", "wait_until"]
+
+GOOD = ("bg_good_key_0001", "s3cr3t-Good-Secret-Value-9f8e7d", "pass-Phrase-42")
+WITHDRAW = ("bg_withdraw_key_02", "s3cr3t-Withdraw-Secret-1a2b3c", "pass-Withdraw-7")
+UTA = ("bg_uta_key_0003", "s3cr3t-Uta-Secret-5e6f7a", "pass-Uta-3")
+
+
+def keys() -> list[ApiKeySpec]:
+    return [
+        ApiKeySpec(*GOOD, permissions=("read", "trade")),
+        ApiKeySpec(*WITHDRAW, permissions=("read", "trade", "withdraw")),
+        ApiKeySpec(*UTA, permissions=("read", "trade"), account_family="uta"),
+    ]
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    """Await a condition that Qt signals or asyncio tasks will make true (polled on the running loop)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out waiting for {what or predicate}")
+        await asyncio.sleep(0.01)
+
+
+async def wait_signal(signal: Any, timeout: float = 10.0) -> tuple[Any, ...]:
+    """Await the next emission of a Qt signal; returns its arguments."""
+    fut: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+
+    def slot(*args: Any) -> None:
+        if not fut.done():
+            fut.set_result(args)
+
+    signal.connect(slot)
+    try:
+        return await asyncio.wait_for(fut, timeout)
+    finally:
+        signal.disconnect(slot)
