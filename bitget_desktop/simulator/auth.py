@@ -12,9 +12,12 @@ from aiohttp import web
 from bitget_desktop.exchange.signing import sign_rest, sign_ws_login
 from bitget_desktop.simulator.wire import ApiError
 
-__all__ = ["ApiKeySpec", "Auth", "SKEW_LIMIT_MS", "authorities", "WsLoginError"]
+__all__ = ["ApiKeySpec", "Auth", "SKEW_LIMIT_MS", "authorities", "WsLoginError", "KEY_SPEC"]
 
 SKEW_LIMIT_MS = 30_000
+# Typed request-storage keys (plain string keys raise NotAppKeyWarning, an error under the test suite's filters).
+SIM_KEY: web.RequestKey[Any] = web.RequestKey("sim_key", object)
+API_KEY: web.RequestKey[str] = web.RequestKey("api_key", str)
 
 # Bitget v2 `authorities` codes (GET /api/v2/spot/account/info): "...or" read-only, "...ow" read-write,
 # co = futures orders, cp = futures holdings, st = spot trade, wt = wallet transfer, ww = wallet withdrawal.
@@ -64,6 +67,10 @@ def authorities(key: ApiKeySpec) -> list[str]:
     return out
 
 
+# The verified key of a request, stored on the request by `Auth.authenticate`.
+KEY_SPEC: web.RequestKey[ApiKeySpec] = web.RequestKey("sim_key_spec", ApiKeySpec)
+
+
 class WsLoginError(Exception):
     def __init__(self, code: int, msg: str) -> None:
         super().__init__(f"[{code}] {msg}")
@@ -98,15 +105,14 @@ class Auth:
         Order: 40001 key missing, 40003 sign missing, 40005 bad timestamp, 40006 unknown key, 40004 skew > 30 s,
         40011 passphrase missing, 40012 wrong passphrase, 40009 bad signature; then 40085 (UTA key on a classic
         endpoint, when `family` is "classic") and 40014 (missing `permission`). The result is cached on the request
-        (`request["api_key"]`), so calling it twice is cheap.
+        (`request[KEY_SPEC]`), so calling it twice is cheap.
         """
-        cached = request.get("sim_key")
+        cached = request.get(KEY_SPEC)
         if cached is None:
             body = await request.read()
             cached = self.verify(request.method, request.path, request.rel_url.raw_query_string,
                                  body.decode("utf-8", errors="replace"), request.headers)
-            request["sim_key"] = cached
-            request["api_key"] = cached.api_key
+            request[KEY_SPEC] = cached
         if family == "classic" and cached.account_family == "uta":
             raise ApiError("40085", "You are in Unified Account mode, and the Classic Account API is not supported "
                                     "at this time")

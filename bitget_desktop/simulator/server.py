@@ -69,10 +69,11 @@ class SimulatorConfig:
     save_interval_s: float = 5.0
 
 
-# Requests per second per endpoint (public: per client address; private: per API key). Bitget answers HTTP 429.
+# Requests per second per endpoint (public: per client address; private: per API key); Bitget answers HTTP 429.
+# Documented limits where the docs state them, otherwise 20/s public and 10/s private (client-side throttles such
+# as ccxt's costs are not the server's limits).
 RATE_LIMITS: dict[str, int] = {
     "/api/v2/public/time": 20,
-    "/api/v2/spot/public/coins": 3,
     "/api/v2/spot/market/fills": 10,
     "/api/v2/spot/market/fills-history": 10,
     "/api/v2/mix/market/fills-history": 10,
