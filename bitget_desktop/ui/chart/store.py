@@ -11,6 +11,7 @@ this many pixels" and get at most a few thousand rows back, whatever the history
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -146,7 +147,7 @@ class CandleStore:
         """Index of the candle whose [ts, ts + interval) holds ``t_ms``, or None."""
         if not len(self):
             return None
-        i = int(np.searchsorted(self.ts, t_ms, side="right")) - 1
+        i = int(np.searchsorted(self.ts, _key(t_ms), side="right")) - 1
         if i < 0 or t_ms >= self.ts[i] + self._interval:
             return None
         return i
@@ -154,8 +155,8 @@ class CandleStore:
     def index_range(self, t0: float, t1: float) -> tuple[int, int]:
         """[i0, i1) of candles overlapping [t0, t1]."""
         ts = self.ts
-        i0 = max(int(np.searchsorted(ts, t0, side="right")) - 1, 0)
-        i1 = int(np.searchsorted(ts, t1, side="right"))
+        i0 = max(int(np.searchsorted(ts, _key(t0), side="right")) - 1, 0)
+        i1 = int(np.searchsorted(ts, _key(t1), side="right"))
         if i0 < len(ts) and ts[i0] + self._interval <= t0:
             i0 += 1
         return i0, max(i0, i1)
@@ -199,8 +200,11 @@ class CandleStore:
     ) -> None:
         ts = np.asarray(ts, dtype=np.int64)
         n = len(ts)
-        cols = _Columns(capacity=max(64, n + n // 4 + 64), left_room=0)
-        cols.extend(ts, np.vstack([open_, high, low, close, volume]).astype(np.float64, copy=False))
+        cols = _Columns(capacity=max(64, n + n // 8 + 64), left_room=0)
+        cols.ts[:n] = ts
+        for k, col in enumerate((open_, high, low, close, volume)):
+            cols.v[k, :n] = col
+        cols.hi = n
         self._base = cols
         if interval_ms is not None:
             self._fixed_interval = interval_ms
@@ -208,8 +212,12 @@ class CandleStore:
         self._levels = []
         self._levels_valid = False
         self._dirty_from = None
-        self._bounds_known = False
-        self._vsum = float(np.sum(volume)) if n else 0.0
+        vv = cols.vv
+        self._ymin = float(vv[LOW].min()) if n else np.inf
+        self._ymax = float(vv[HIGH].max()) if n else -np.inf
+        self._vmax = float(vv[VOLUME].max()) if n else 0.0
+        self._vsum = float(vv[VOLUME].sum()) if n else 0.0
+        self._bounds_known = True  # the pyramid is built lazily, on the first zoomed-out query
         self.version += 1
 
     def append(self, ts: int, o: float, h: float, l: float, c: float, v: float) -> None:
@@ -354,6 +362,14 @@ class CandleStore:
             nxt.extend(ts, vals)
             self._levels.append(nxt)
         self._dirty_from = None
+
+
+def _key(t: float) -> np.int64:
+    """Search key for the int64 ``ts`` column: a float key would make numpy convert the whole column (O(N)).
+
+    For integer timestamps, ``ts <= t`` exactly when ``ts <= floor(t)``, so side="right" searches agree.
+    """
+    return np.int64(math.floor(min(max(t, -9.2e18), 9.2e18)))
 
 
 def _infer_interval(ts: np.ndarray) -> int | None:
