@@ -15,9 +15,6 @@ from bitget_desktop.simulator.wire import ApiError
 __all__ = ["ApiKeySpec", "Auth", "SKEW_LIMIT_MS", "authorities", "WsLoginError", "KEY_SPEC"]
 
 SKEW_LIMIT_MS = 30_000
-# Typed request-storage keys (plain string keys raise NotAppKeyWarning, an error under the test suite's filters).
-SIM_KEY: web.RequestKey[Any] = web.RequestKey("sim_key", object)
-API_KEY: web.RequestKey[str] = web.RequestKey("api_key", str)
 
 # Bitget v2 `authorities` codes (GET /api/v2/spot/account/info): "...or" read-only, "...ow" read-write,
 # co = futures orders, cp = futures holdings, st = spot trade, wt = wallet transfer, ww = wallet withdrawal.
