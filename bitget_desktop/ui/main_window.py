@@ -67,6 +67,17 @@ def _table(model: Any, name: str, *, sortable: bool = False, stretch_last: bool 
     return view
 
 
+def _fixed_columns(view: QTableView, *, stretch: int, widths: dict[int, int]) -> None:
+    """One column takes the spare width, the others keep a fixed width (cheap with fast-updating rows)."""
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setMinimumSectionSize(30)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    for col, width in widths.items():
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(col, width)
+
+
 class ChartPlaceholder(QLabel):
     """Stands in for the chart until the chart widget is available."""
 
@@ -121,7 +132,9 @@ class SymbolPicker(QWidget):
             row.addWidget(b)
         row.addStretch(1)
         lay.addLayout(row)
-        self.view = _table(self.proxy, "symbolsView")
+        self.view = _table(self.proxy, "symbolsView", stretch_last=False)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        _fixed_columns(self.view, stretch=0, widths={1: 48, 2: 84, 3: 64, 4: 70})
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(4, Qt.SortOrder.DescendingOrder)
         self.view.doubleClicked.connect(lambda idx: self._pick_row(idx.row()))
@@ -190,12 +203,12 @@ class MainWindow(QMainWindow):
         self._current_key: str | None = None
         self._last_price: Any = None
         self.setWindowTitle("Bitget Desktop")
-        self.resize(1440, 900)
+        self._fit_to_screen()
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
                             | QMainWindow.DockOption.AllowNestedDocks)
 
         self.symbols_model = SymbolsModel(self)
-        self.book_model = BookModel(12, self)
+        self.book_model = BookModel(10, self)
         self.trades_model = TradesModel(parent=self)
         self.open_orders_model = OpenOrdersModel(self)
         self.history_model = OrderHistoryModel(self)
@@ -215,6 +228,16 @@ class MainWindow(QMainWindow):
         self.bind(session)
 
     # -- construction ------------------------------------------------------------------------------------------
+    def _fit_to_screen(self) -> None:
+        """First-run size: most of the screen (the saved geometry replaces it later)."""
+        screen = self.screen()
+        if screen is None:
+            self.resize(1440, 900)
+            return
+        avail = screen.availableGeometry()
+        self.resize(max(1024, int(avail.width() * 0.94)), max(700, int(avail.height() * 0.94)))
+        self.move(avail.center() - self.rect().center())
+
     def _build_toolbar(self) -> None:
         bar = QToolBar("Market", self)
         bar.setObjectName("marketBar")
@@ -279,7 +302,8 @@ class MainWindow(QMainWindow):
         self.book_view = _table(self.book_model, "bookView", stretch_last=True)
         self.book_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.book_view.setAlternatingRowColors(False)
-        self.book_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.book_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        _fixed_columns(self.book_view, stretch=0, widths={1: 78, 2: 78})
         book_box = QWidget(self)
         bl = QVBoxLayout(book_box)
         bl.setContentsMargins(0, 0, 0, 0)
@@ -292,15 +316,17 @@ class MainWindow(QMainWindow):
         self.book_dock = self._dock("Order book", "bookDock", book_box, right)
 
         self.trades_view = _table(self.trades_model, "tradesView")
-        self.trades_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.trades_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        _fixed_columns(self.trades_view, stretch=1, widths={0: 64, 2: 72})
         self.trades_dock = self._dock("Trades", "tradesDock", self.trades_view, right)
+        self.splitDockWidget(self.book_dock, self.trades_dock, Qt.Orientation.Horizontal)
 
         ticket = QLabel("Order ticket\n(coming next)", self)
         ticket.setObjectName("placeholder")
         ticket.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        ticket.setMinimumHeight(140)
-        self.ticket_dock = self._dock("Order ticket", "ticketDock", ticket, right)
-        self.splitDockWidget(self.book_dock, self.trades_dock, Qt.Orientation.Horizontal)
+        ticket.setMinimumHeight(120)
+        self.ticket_dock = self._dock("Order ticket", "ticketDock", ticket, left)
+        self.splitDockWidget(self.symbols_dock, self.ticket_dock, Qt.Orientation.Vertical)
 
         self.blotter = QTabWidget(self)
         self.blotter.setObjectName("blotter")
@@ -317,9 +343,10 @@ class MainWindow(QMainWindow):
             self.blotter_views[name] = view
             self.blotter.addTab(view, title)
         self.blotter_dock = self._dock("Blotter", "blotterDock", self.blotter, bottom)
-        self.resizeDocks([self.symbols_dock, self.book_dock, self.trades_dock], [330, 290, 250],
+        self.resizeDocks([self.symbols_dock, self.book_dock, self.trades_dock], [400, 300, 260],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.blotter_dock], [220], Qt.Orientation.Vertical)
+        self.resizeDocks([self.symbols_dock, self.ticket_dock], [420, 240], Qt.Orientation.Vertical)
 
     def _build_status(self) -> None:
         bar = self.statusBar()

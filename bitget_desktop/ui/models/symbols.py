@@ -35,13 +35,13 @@ class SymbolsModel(RecordTableModel):
         self._rows: dict[str, int] = {}
         self.columns = (
             Column("Symbol", lambda i: i.symbol),
-            Column("Market", _market),
+            Column("Type", _market),
             Column("Last", lambda i: fmt_decimal(self._last(i), i.price_places), numeric=True,
                    sort=lambda i: self._last(i) or 0),
             Column("24h %", lambda i: _pct(_change(self._tickers.get(symbol_key(i)))), numeric=True,
                    sort=lambda i: _change(self._tickers.get(symbol_key(i))) or 0,
                    colour=lambda i: _tone(_change(self._tickers.get(symbol_key(i))))),
-            Column("Volume (quote)", lambda i: _compact(getattr(self._tickers.get(symbol_key(i)), "quote_volume", None)),
+            Column("Vol", lambda i: _compact(getattr(self._tickers.get(symbol_key(i)), "quote_volume", None)),
                    numeric=True, sort=lambda i: getattr(self._tickers.get(symbol_key(i)), "quote_volume", 0) or 0),
         )
 
