@@ -179,6 +179,7 @@ class SymbolSettings:
     cross_leverage: int = 10
     long_leverage: int = 10
     short_leverage: int = 10
+    margin_mode_set: bool = False  # chosen through set-margin-mode: an order's marginMode then no longer changes it
 
 
 @dataclass(slots=True)

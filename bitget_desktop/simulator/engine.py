@@ -34,6 +34,7 @@ from bitget_desktop.simulator.rules import (
     DEFAULT_MMR,
     FEE_Q,
     MAX_STORED_FILLS,
+    MAX_STORED_ORDERS,
     SPOT,
     ZERO,
     _attr,
@@ -488,6 +489,8 @@ class Engine(FuturesMixin):
     def _close_order(self, acc: Account, order: SimOrder) -> None:
         """Release whatever the order still reserves and take it off the open list."""
         acc.open_orders.pop(order.order_id, None)
+        if len(acc.orders) > MAX_STORED_ORDERS:
+            self._prune_orders(acc)
         if order.product == SPOT:
             if order.frozen > 0:
                 bal = self._bal(acc, order.frozen_coin)
@@ -501,6 +504,15 @@ class Engine(FuturesMixin):
                 pos = fb.positions.get(f"{order.symbol}:{order.pos_side}") if fb else None
                 if pos is not None:
                     pos.locked = max(ZERO, pos.locked - (order.size - order.filled_base))
+
+    @staticmethod
+    def _prune_orders(acc: Account) -> None:
+        """Forget the oldest finished orders (and their clientOids) beyond the history cap."""
+        excess = len(acc.orders) - MAX_STORED_ORDERS
+        for oid in [oid for oid, o in acc.orders.items() if not o.is_open][:excess]:
+            gone = acc.orders.pop(oid)
+            if acc.client_oids.get(gone.client_oid) == oid:
+                del acc.client_oids[gone.client_oid]
 
     def _cancel(self, acc: Account, order: SimOrder, reason: str) -> None:
         if not order.is_open:

@@ -83,7 +83,8 @@ class FuturesMixin:
             if self._has_positions(fb, symbol) or self._has_orders(acc, product, symbol):
                 raise EngineError("45117", "Currently holding positions or orders, the margin mode cannot be adjusted")
             s.margin_mode = mode
-            self._dirty = True
+        s.margin_mode_set = True
+        self._dirty = True
         return s
 
     def set_leverage(self, api_key: str, product: str, symbol: str, leverage: Any,
@@ -108,6 +109,7 @@ class FuturesMixin:
             acc = self.account(api_key)
             fb = self.futures_book(api_key, product)
             s = self._settings(fb, symbol)
+            before = (s.cross_leverage, s.long_leverage, s.short_leverage)
             if s.margin_mode == "crossed" or hs is None:
                 s.cross_leverage = lev
                 if s.margin_mode == "isolated" or hs is None:
@@ -118,13 +120,23 @@ class FuturesMixin:
                 s.short_leverage = lev
             touched = False
             self._dirty = True
+            extra = ZERO
+            changes = []
             for pos in fb.positions.values():
                 if pos.symbol == symbol:
                     new_lev = self._leverage_for(fb, symbol, pos.hold_side)
                     if new_lev != pos.leverage:
-                        pos.leverage = new_lev
-                        pos.margin = pos.entry_price * pos.size / new_lev
-                        touched = True
+                        new_margin = pos.entry_price * pos.size / new_lev
+                        extra += new_margin - pos.margin
+                        changes.append((pos, new_lev, new_margin))
+            if extra > 0 and self.futures_metrics(acc, fb)["raw_available"] < extra:
+                s.cross_leverage, s.long_leverage, s.short_leverage = before
+                raise EngineError("40893", "Unable to update the leverage factor of this position, there is not "
+                                           "enough margin!")
+            for pos, new_lev, new_margin in changes:
+                pos.leverage = new_lev
+                pos.margin = new_margin
+                touched = True
             if touched:
                 self._emit_positions(acc, fb)
                 self._emit_futures_account(acc, fb)
@@ -245,8 +257,10 @@ class FuturesMixin:
             mm = "crossed" if mm == "cross" else mm
             if mm not in ("crossed", "isolated"):
                 raise EngineError("40020", "Parameter marginMode error")
-            if mm != settings.margin_mode and not self._has_positions(fb, symbol) and not self._has_orders(
-                    acc, product, symbol):
+            # WORKAROUND: clients send a marginMode on every order (ccxt always "crossed" unless told), so it only
+            # picks the mode while the symbol is flat and the mode was never chosen through set-margin-mode.
+            if mm != settings.margin_mode and not settings.margin_mode_set and not self._has_positions(
+                    fb, symbol) and not self._has_orders(acc, product, symbol):
                 settings.margin_mode = mm
         unilateral_msg = "The order type for unilateral position must also be the unilateral position type."
         # --- intent: which position side, executed direction, open or close part --------------------------------

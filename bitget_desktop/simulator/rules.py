@@ -15,6 +15,7 @@ DEFAULT_MMR = Decimal("0.004")
 FEE_Q = Decimal("1e-12")
 CLIENT_OID_RE = re.compile(r"^[\x21-\x7e]{1,50}$")
 MAX_STORED_FILLS = 5000
+MAX_STORED_ORDERS = 5000
 
 
 def _D(value: Any, name: str) -> Decimal:

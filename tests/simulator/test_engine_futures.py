@@ -420,3 +420,35 @@ def test_futures_persistence_round_trip(engine: Engine, market: FakeMarket, tmp_
     assert b.positions[f"{SYM}:long"].locked == D("0.5")
     assert b.balance == fb(engine).balance
     assert len(b.plans) == 1
+
+
+def test_order_margin_mode_only_picks_the_mode_until_it_is_set(engine: Engine) -> None:
+    o = place(engine, "buy", "0.1", "limit", "40000", margin_mode="isolated")
+    assert o.margin_mode == "isolated"
+    engine.futures_cancel(KEY, PT, SYM, order_id=o.order_id)
+    engine.set_margin_mode(KEY, PT, SYM, "isolated")
+    o = place(engine, "buy", "0.1", "limit", "40000", margin_mode="crossed")  # ccxt's default: ignored now
+    assert o.margin_mode == "isolated"
+
+
+def test_lowering_leverage_needs_margin_40893(engine: Engine) -> None:
+    engine.set_leverage(KEY, PT, SYM, "100")
+    place(engine, "buy", "10", "limit", "50010")
+    with pytest.raises(EngineError) as info:
+        engine.set_leverage(KEY, PT, SYM, "1")
+    assert info.value.code == "40893"
+    assert fb(engine).settings[SYM].cross_leverage == 100 and pos(engine, "long").leverage == 100
+    engine.set_leverage(KEY, PT, SYM, "20")
+    p = pos(engine, "long")
+    assert p.leverage == 20 and p.margin == p.entry_price * p.size / 20
+
+
+def test_history_is_capped(engine: Engine, monkeypatch) -> None:
+    import bitget_desktop.simulator.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "MAX_STORED_ORDERS", 3)
+    first = place(engine, "buy", "0.1", client_oid="old")
+    for _ in range(4):
+        place(engine, "buy", "0.1")
+    acc = engine.account(KEY)
+    assert len(acc.orders) <= 4 and first.order_id not in acc.orders and "old" not in acc.client_oids
