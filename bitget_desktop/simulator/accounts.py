@@ -193,6 +193,7 @@ class FuturesBook:
     settings: dict[str, SymbolSettings] = field(default_factory=dict)
     positions: dict[str, Position] = field(default_factory=dict)  # key "SYMBOL:long"
     plans: dict[str, PlanOrder] = field(default_factory=dict)
+    bills: list[dict[str, str]] = field(default_factory=list)  # funding settlements, wire shape of account/bill
 
 
 @dataclass(slots=True)
@@ -245,6 +246,7 @@ def account_to_json(acc: Account) -> dict[str, Any]:
                 "settings": {s: _settings_dump(v) for s, v in fb.settings.items()},
                 "positions": [_dump(p) for p in fb.positions.values()],
                 "plans": [_dump(p) for p in fb.plans.values()],
+                "bills": fb.bills,
             }
             for fb in acc.futures.values()
         ],
@@ -273,6 +275,7 @@ def account_from_json(data: dict[str, Any]) -> Account:
         for p in fd.get("positions", []):
             pos = _load(Position, p)
             fb.positions[f"{pos.symbol}:{pos.hold_side}"] = pos
+        fb.bills = list(fd.get("bills", []))
         for p in fd.get("plans", []):
             plan = _load(PlanOrder, p)
             fb.plans[plan.order_id] = plan

@@ -90,6 +90,7 @@ class Engine(FuturesMixin):
         self._last_save = 0
         self.position_push_ms = 1000  # open positions (mark, unrealised PnL) are re-pushed this often
         self._last_position_push = 0
+        self._funding_due: int | None = None
 
     # --- listeners / events ----------------------------------------------------------------------------------------
 
@@ -561,6 +562,7 @@ class Engine(FuturesMixin):
         with self._batch():
             self._sweep_crossed(now)
             self._check_triggers(now)
+            self._settle_funding(now)
             if now - self._last_position_push >= self.position_push_ms:
                 self._last_position_push = now
                 self._push_live_positions()
@@ -695,6 +697,24 @@ class Engine(FuturesMixin):
             if id_less_than and int(f.trade_id) >= int(id_less_than):
                 continue
             out.append(f)
+            if len(out) >= limit:
+                break
+        return out
+
+    def bills(self, api_key: str, product: str, *, symbol: str | None = None, business_type: str | None = None,
+              start: int | None = None, end: int | None = None, id_less_than: str | None = None,
+              limit: int = 20) -> list[dict[str, str]]:
+        """Funding bills, newest first."""
+        out = []
+        for b in reversed(self.futures_book(api_key, product).bills):
+            if (symbol and b["symbol"] != symbol) or (business_type and b["businessType"] != business_type):
+                continue
+            ts = int(b["cTime"])
+            if (start is not None and ts < start) or (end is not None and ts > end):
+                continue
+            if id_less_than and int(b["billId"]) >= int(id_less_than):
+                continue
+            out.append(b)
             if len(out) >= limit:
                 break
         return out

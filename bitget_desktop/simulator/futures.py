@@ -691,3 +691,42 @@ class FuturesMixin:
 
     def _emit_futures_account(self, acc: Account, fb: FuturesBook) -> None:
         self._emit(acc.api_key, "account", fb.product, [self.futures_account_ws(acc, fb)])
+
+    # --- funding ----------------------------------------------------------------------------------------------------
+
+    def _settle_funding(self, now: int) -> None:
+        """At each funding time, longs pay shorts size x mark x rate (negative rates pay the other way)."""
+        next_time = getattr(self.market, "next_funding_time", None)
+        rate_of = getattr(self.market, "funding_rate", None)
+        if not callable(next_time) or not callable(rate_of):
+            return
+        if self._funding_due is None:
+            self._funding_due = int(next_time(now))
+            return
+        if now < self._funding_due:
+            return
+        due, self._funding_due = self._funding_due, int(next_time(now))
+        for acc in self.accounts.values():
+            for fb in acc.futures.values():
+                if not fb.positions:
+                    continue
+                for pos in list(fb.positions.values()):
+                    try:
+                        rate = Decimal(str(rate_of(pos.symbol, due - 1)))
+                    except (KeyError, LookupError, ValueError):
+                        continue
+                    mark = self.mark_price(fb.product, pos.symbol)
+                    amount = (pos.size * mark * rate).quantize(FEE_Q)
+                    if pos.hold_side == "long":
+                        amount = -amount
+                    fb.balance += amount
+                    pos.achieved_profits += amount
+                    fb.bills.append({
+                        "billId": self._new_id(), "symbol": pos.symbol, "amount": fmt(amount), "fee": "0",
+                        "feeByCoupon": "", "businessType": "contract_settle_fee", "coin": fb.margin_coin,
+                        "balance": fmt(fb.balance), "cTime": str(due),
+                    })
+                del fb.bills[:-1000]
+                self._emit_positions(acc, fb)
+                self._emit_futures_account(acc, fb)
+        self._dirty = True

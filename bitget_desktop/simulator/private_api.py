@@ -309,6 +309,14 @@ def mix_accounts(engine: Engine, key: str, p: Params) -> Any:
     return [_account_row(engine, key, product, None)]
 
 
+def mix_bills(engine: Engine, key: str, p: Params) -> Any:
+    product = _product(p)
+    bills = engine.bills(key, product, symbol=_symbol(p, required=False), business_type=_s(p, "businessType"),
+                         start=_int(p, "startTime"), end=_int(p, "endTime"), id_less_than=_id(p, "idLessThan"),
+                         limit=_limit(p, default=20))
+    return {"bills": bills, "endId": bills[-1]["billId"] if bills else ""}
+
+
 def _leverage_view(engine: Engine, key: str, product: str, symbol: str) -> dict[str, Any]:
     fb = engine.futures_book(key, product)
     s = engine._settings(fb, symbol)
@@ -505,6 +513,7 @@ PRIVATE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/api/v2/spot/trade/fills", spot_fills),
     ("GET", "/api/v2/mix/account/account", mix_account),
     ("GET", "/api/v2/mix/account/accounts", mix_accounts),
+    ("GET", "/api/v2/mix/account/bill", mix_bills),
     ("POST", "/api/v2/mix/account/set-leverage", mix_set_leverage),
     ("POST", "/api/v2/mix/account/set-margin-mode", mix_set_margin_mode),
     ("POST", "/api/v2/mix/account/set-position-mode", mix_set_position_mode),

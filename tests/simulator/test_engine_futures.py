@@ -452,3 +452,25 @@ def test_history_is_capped(engine: Engine, monkeypatch) -> None:
         place(engine, "buy", "0.1")
     acc = engine.account(KEY)
     assert len(acc.orders) <= 4 and first.order_id not in acc.orders and "old" not in acc.client_oids
+
+
+def test_funding_settles_at_funding_time(engine: Engine, market: FakeMarket) -> None:
+    interval = 8 * 3600 * 1000
+    market.next_funding_time = lambda now=None: (now // interval + 1) * interval
+    market.funding_rate = lambda symbol, now=None: D("0.0001")
+    engine.set_position_mode(KEY, PT, "hedge_mode")
+    place(engine, "buy", "1", trade_side="open")
+    place(engine, "sell", "2", trade_side="open")
+    t0 = 1_700_000_000_000
+    engine.on_tick(t0)  # learns the next funding time
+    before = fb(engine).balance
+    due = (t0 // interval + 1) * interval
+    engine.on_tick(due - 1)
+    assert fb(engine).balance == before
+    engine.on_tick(due)
+    # long pays 1 x 50000 x 0.0001, short receives 2 x 50000 x 0.0001
+    assert fb(engine).balance == before - 5 + 10
+    bills = engine.bills(KEY, PT, business_type="contract_settle_fee")
+    assert sorted(b["amount"] for b in bills) == ["-5", "10"] and all(b["cTime"] == str(due) for b in bills)
+    engine.on_tick(due + 1000)
+    assert len(engine.bills(KEY, PT)) == 2

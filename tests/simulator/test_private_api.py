@@ -269,6 +269,7 @@ async def test_mix_hedge_flow_and_orders(api) -> None:
     accounts = ok(await c.get("/api/v2/mix/account/accounts", **pt))
     assert accounts[0]["marginCoin"] == "USDT" and accounts[0]["assetList"][0]["coin"] == "USDT"
     err(await c.get("/api/v2/mix/account/accounts", productType="NOPE"), "40020")
+    assert ok(await c.get("/api/v2/mix/account/bill", **pt)) == {"bills": [], "endId": ""}
 
 
 def test_every_brief_route_is_registered() -> None:
