@@ -289,3 +289,39 @@ def test_every_brief_route_is_registered() -> None:
         "/api/v2/mix/order/fill-history", "/api/v2/mix/order/orders-plan-pending",
     ):
         assert needed in paths
+
+
+async def test_lenient_parsing_and_error_paths(api) -> None:
+    c, engine, *_ = api
+    # numbers as JSON numbers, enums in any case
+    placed = ok(await c.post("/api/v2/spot/trade/place-order", {"symbol": "btcusdt", "side": "BUY", "orderType": "Limit",
+                                                                "force": "Post_Only", "price": 40000, "size": 0.01}))
+    assert engine.find_order(CREDS.api_key, placed["orderId"]).force == "post_only"
+    q = {"symbol": "BTCUSDT", "productType": "USDT-FUTURES", "marginCoin": "usdt"}
+    ok(await c.post("/api/v2/mix/order/place-order", q | {"side": "Buy", "orderType": "MARKET", "size": 0.01,
+                                                          "reduceOnly": "NO", "force": "gtc"}))
+    err(await c.post("/api/v2/mix/order/place-order", q | {"side": "sell", "orderType": "market", "size": "0.01",
+                                                           "reduceOnly": "maybe"}), "40020")
+    err(await c.post("/api/v2/mix/order/place-order", {"symbol": "BTCUSDT", "side": "buy", "orderType": "market",
+                                                       "size": "0.01"}), "40019")
+    err(await c.post("/api/v2/mix/order/place-order", q | {"side": "buy", "orderType": "market", "size": "0.01",
+                                                           "marginCoin": "BTC"}), "40020")
+    err(await c.post("/api/v2/mix/account/set-leverage", q | {"leverage": "2.5"}), "40020")
+    err(await c.post("/api/v2/mix/account/set-leverage", q | {"leverage": "500"}), "43050")
+    err(await c.post("/api/v2/mix/account/set-position-mode", {"productType": "USDT-FUTURES", "posMode": "both"}),
+        "40020")
+    err(await c.get("/api/v2/spot/trade/orderInfo", orderId="abc"), "40020")
+    err(await c.get("/api/v2/spot/trade/orderInfo"), "40019")
+    err(await c.post("/api/v2/spot/trade/batch-orders", {"symbol": "BTCUSDT", "orderList": [{}] * 51}), "40306")
+    err(await c.post("/api/v2/mix/order/place-order", q | {"symbol": "NOPEUSDT", "side": "buy", "orderType": "market",
+                                                           "size": "1"}), "40102")
+    err(await c.post("/api/v2/spot/trade/place-order", {"symbol": "NOPEUSDT", "side": "buy", "orderType": "market",
+                                                        "size": "10"}), "40034")
+    res = ok(await c.post("/api/v2/mix/order/cancel-plan-order", {"productType": "USDT-FUTURES",
+                                                                  "orderIdList": [{"orderId": "1"}]}))
+    assert res["failureList"][0]["errorCode"] == "43025"
+    dup = {"side": "buy", "orderType": "limit", "price": "40000", "size": "0.01", "clientOid": "same"}
+    ok(await c.post("/api/v2/mix/order/place-order", q | dup))
+    err(await c.post("/api/v2/mix/order/place-order", q | dup), "40786")
+    err(await c.post("/api/v2/mix/order/close-positions", {"productType": "USDT-FUTURES", "symbol": "ETHUSDT"}),
+        "22002")
