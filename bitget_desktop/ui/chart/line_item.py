@@ -21,11 +21,17 @@ class SeriesLineItem(pg.GraphicsObject):
     """
 
     def __init__(
-        self, store: CandleStore, values: Callable[[], np.ndarray], color: str, width: float = 1.5
+        self,
+        store: CandleStore,
+        values: Callable[[], np.ndarray],
+        color: str,
+        width: float = 1.5,
+        y_extent: Callable[[], tuple[float, float]] | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.values = values
+        self.y_extent = y_extent or store.y_bounds
         self._pen = pen(color, width)
         self._rect = QtCore.QRectF()
         self._path: QtGui.QPainterPath | None = None
@@ -40,7 +46,7 @@ class SeriesLineItem(pg.GraphicsObject):
         if len(st):
             x0 = st.first_ts / 1000.0  # type: ignore[operator]
             x1 = (st.last_ts + st.interval_ms) / 1000.0  # type: ignore[operator]
-            y0, y1 = st.y_bounds()
+            y0, y1 = self.y_extent()
             rect = QtCore.QRectF(x0, y0, x1 - x0, max(y1 - y0, 1e-12))
         else:
             rect = QtCore.QRectF()

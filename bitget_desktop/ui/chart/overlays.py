@@ -24,6 +24,8 @@ class IndicatorTrack:
     pane: str  # "price" or "lower"
     outputs: list[np.ndarray] = field(default_factory=list)
     size: int = 0
+    lo: float = np.inf  # running min / max over all outputs (only widens on tail updates)
+    hi: float = -np.inf
 
     def values(self, k: int) -> Callable[[], np.ndarray]:
         return lambda: self.outputs[k][: self.size]
@@ -43,9 +45,19 @@ class IndicatorTrack:
             changed_from = 0 if changed_from is None else min(changed_from, self.size)
         s = max(0, changed_from - self.warmup)
         res = self.func(close[s:n])
+        if changed_from == 0:
+            self.lo, self.hi = np.inf, -np.inf
         for out, r in zip(self.outputs, res):
-            out[changed_from:n] = r[changed_from - s :]
+            fresh = r[changed_from - s :]
+            out[changed_from:n] = fresh
+            finite = fresh[np.isfinite(fresh)]
+            if len(finite):
+                self.lo = min(self.lo, float(finite.min()))
+                self.hi = max(self.hi, float(finite.max()))
         self.size = n
+
+    def y_extent(self) -> tuple[float, float]:
+        return (self.lo, self.hi) if self.lo <= self.hi else (0.0, 1.0)
 
 
 def sma_track(n: int) -> IndicatorTrack:

@@ -582,8 +582,12 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             item.setPen(pg.mkPen(color, width=1, style=style))
             item.setPos(pl.price)
             text = pl.text or f"{pl.price:.{self.price_decimals}f}"
+            item.setZValue(5)  # above the candles, so labels stay readable
             item.label.setText(text)
             item.label.setColor(color)
+            item.label.fill = pg.mkBrush(self.theme.readout_bg)
+            item.label.border = pg.mkPen(color)
+            item.label.update()
 
     def set_fills(self, fills: Sequence[tuple[int, float, str]]) -> None:
         """Markers for fills: (ts ms, price, "buy"|"sell")."""
@@ -640,6 +644,10 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             self.lower_plot.addItem(line, ignoreBounds=True)
         self.lower_plot.addItem(self._vlines[2], ignoreBounds=True)
         result = self._add_track(track)
+        label = pg.TextItem(track.name, anchor=(0, 0))
+        label.setParentItem(self.lower_plot.getViewBox())
+        label.setPos(4, 2)
+        label.setColor(self.theme.overlay[(len(self._tracks) - 1) % len(self.theme.overlay)])
         self.set_theme(self.theme)
         self.fit_y()
         return result
@@ -660,7 +668,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         items = []
         for k in range(track.n_outputs):
             width = 1.5 if k == 0 else 1.0
-            item = SeriesLineItem(self.store, track.values(k), color, width)
+            item = SeriesLineItem(self.store, track.values(k), color, width, track.y_extent)
             plot.addItem(item, ignoreBounds=True)
             item.data_changed()
             items.append(item)

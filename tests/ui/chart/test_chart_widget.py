@@ -27,6 +27,13 @@ def data() -> dict[str, np.ndarray]:
     return synth_candles(2000, seed=21)
 
 
+def near_counts(img: QtGui.QImage, color: str, tol: int = 40) -> int:
+    img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    rgb = ndarray_from_qimage(img)[..., :3][..., ::-1].astype(int)
+    q = QtGui.QColor(color)
+    return int((np.abs(rgb - (q.red(), q.green(), q.blue())).sum(axis=-1) < tol).sum())
+
+
 def rgb_counts(img: QtGui.QImage, *colors: str) -> list[int]:
     img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
     rgb = ndarray_from_qimage(img)[..., :3][..., ::-1].copy()  # BGRA in memory -> RGB; copy before img goes
@@ -241,6 +248,10 @@ def test_indicators_and_lower_pane(chart, data) -> None:
     chart.add_bollinger(20, 2)
     rsi = chart.set_lower_indicator("rsi")
     assert chart.lower_plot is not None
+    chart.flush()
+    img = chart.grab().toImage()
+    lower = chart.lower_plot.getViewBox().sceneBoundingRect().toRect()
+    assert near_counts(img.copy(lower), chart.theme.overlay[2]) > 100  # the RSI line is drawn in its pane
     np.testing.assert_allclose(sma.outputs[0][19 : len(data["ts"])][:3], [data["close"][i - 19 : i + 1].mean() for i in (19, 20, 21)])
     chart.append(int(data["ts"][-1]) + MINUTE, 1.0, 1.0, 1.0, 1.0, 1.0)
     chart.flush()
