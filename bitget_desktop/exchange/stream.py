@@ -110,13 +110,14 @@ class _Route:
 class Router:
     """Dispatch received websocket text to subscription handlers; keep order books whole.
 
-    `resubscribe(sub)` is called when a book breaks; `on_control(msg)` receives login/subscribe acks and errors.
+    `resubscribe(sub)` is called when a book breaks; `on_control(msg)` receives login/subscribe acks and errors
+    (returning True when it consumed an error, e.g. a refused login that the connection reports itself).
     """
 
     def __init__(
         self,
         resubscribe: Callable[[Subscription], None] = lambda sub: None,
-        on_control: Callable[[dict[str, Any]], None] = lambda msg: None,
+        on_control: Callable[[dict[str, Any]], bool | None] = lambda msg: None,
         spawn: Callable[[Awaitable[Any]], None] | None = None,
     ) -> None:
         self._routes: dict[tuple[str, str, str], _Route] = {}
@@ -205,8 +206,8 @@ class Router:
             route = self._routes.get(arg_key(arg)) if isinstance(arg, dict) else None
             if route is not None:
                 self._emit(route, StreamError(route.sub, err))
-            self._on_control(msg)
-            if route is None and not isinstance(arg, dict):
+            handled = self._on_control(msg)
+            if route is None and not isinstance(arg, dict) and not handled:
                 self.broadcast(StreamError(None, err))
             return
         if event is not None:
@@ -358,7 +359,7 @@ class Connection:
             with contextlib.suppress(WebSocketException, OSError):
                 await ws.send(orjson.dumps({"op": op, "args": args[i : i + ARGS_PER_REQUEST]}).decode())
 
-    def _on_control(self, msg: dict[str, Any]) -> None:
+    def _on_control(self, msg: dict[str, Any]) -> bool:
         event = msg.get("event")
         waiter = self._login_waiter
         if event == "login" and waiter is not None and not waiter.done():
@@ -367,8 +368,11 @@ class Connection:
                 waiter.set_result(None)
             else:
                 waiter.set_exception(ws_error_from(code, str(msg.get("msg", ""))))
-        elif event == "error" and waiter is not None and not waiter.done() and "arg" not in msg:
+            return True
+        if event == "error" and waiter is not None and not waiter.done() and "arg" not in msg:
             waiter.set_exception(ws_error_from(msg.get("code", ""), str(msg.get("msg", ""))))
+            return True
+        return False
 
     async def _run(self) -> None:
         delays = backoff(self._reconnect_initial, 2.0, self._reconnect_max, rng=self._rng)
