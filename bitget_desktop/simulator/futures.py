@@ -534,7 +534,8 @@ class FuturesMixin:
             return None
         if fb.pos_mode == "hedge_mode":
             avail = pos.size - pos.locked
-            if avail <= 0:  # free the size reserved by pending close orders first
+            want = pos.size if size is None else min(size, pos.size)
+            if avail < want:  # free the size reserved by pending close orders first
                 for o in list(acc.open_orders.values()):
                     if o.product == fb.product and o.symbol == symbol and o.trade_side == "close" and o.pos_side == hold:
                         self._cancel(acc, o, "position closed")

@@ -474,3 +474,15 @@ def test_funding_settles_at_funding_time(engine: Engine, market: FakeMarket) -> 
     assert sorted(b["amount"] for b in bills) == ["-5", "10"] and all(b["cTime"] == str(due) for b in bills)
     engine.on_tick(due + 1000)
     assert len(engine.bills(KEY, PT)) == 2
+
+
+def test_stop_loss_frees_size_locked_by_a_pending_close_order(engine: Engine, market: FakeMarket) -> None:
+    engine.set_position_mode(KEY, PT, "hedge_mode")
+    place(engine, "buy", "1", trade_side="open", preset_sl="49000")
+    tp_order = place(engine, "buy", "1", "limit", "60000", trade_side="close")
+    assert pos(engine, "long").locked == 1
+    market.set_mark("48900")
+    market.set_book([("48900", "5")], [("48901", "5")])
+    engine.on_tick(1)
+    assert pos(engine, "long") is None
+    assert tp_order.status == "cancelled"
