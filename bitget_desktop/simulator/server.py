@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -107,23 +106,33 @@ DEFAULT_PRIVATE_LIMIT = 10
 
 
 class RateLimiter:
-    """Sliding one-second window per (endpoint, caller)."""
+    """Token bucket per (endpoint, caller): `limit` tokens a second, bursts up to `BURST` x limit.
+
+    WORKAROUND: the burst allowance lets clients that do not throttle themselves (ccxt with enableRateLimit=False
+    loading markets asks for contracts six times at once) run a few back-to-back sessions; sustained rates above
+    the documented limit still get 429."""
+
+    BURST = 2.0
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._hits: dict[tuple[str, str], deque[float]] = {}
+        self._buckets: dict[tuple[str, str], list[float]] = {}
         self._clock = clock
 
     def allow(self, path: str, caller: str, limit: int) -> bool:
         now = self._clock()
-        q = self._hits.setdefault((path, caller), deque())
-        while q and now - q[0] >= 1.0:
-            q.popleft()
-        if len(q) >= limit:
+        cap = limit * self.BURST
+        b = self._buckets.get((path, caller))
+        if b is None:
+            if len(self._buckets) > 10_000:  # bound the table: forget full (idle) buckets
+                for k in [k for k, v in self._buckets.items() if v[0] + (now - v[1]) * limit >= cap]:
+                    del self._buckets[k]
+            b = self._buckets[(path, caller)] = [cap, now]
+        tokens = min(cap, b[0] + (now - b[1]) * limit)
+        b[1] = now
+        if tokens < 1.0:
+            b[0] = tokens
             return False
-        q.append(now)
-        if len(self._hits) > 10_000:  # bound the table: drop idle entries
-            for k in [k for k, v in self._hits.items() if not v or now - v[-1] >= 1.0]:
-                del self._hits[k]
+        b[0] = tokens - 1.0
         return True
 
 
