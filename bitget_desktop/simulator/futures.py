@@ -249,6 +249,14 @@ class FuturesMixin:
         px = self._check_price(inst, price) if order_type == "limit" else None
         ro = _yes_no(reduce_only)
         ts_norm = (trade_side or "").strip().lower() or None
+        one_way_tag = ts_norm in ("buy_single", "sell_single")  # one-way order type (Hummingbot sends it)
+        if one_way_tag:
+            if fb.pos_mode == "hedge_mode":
+                raise EngineError("40774", "The order type for unilateral position must also be the unilateral "
+                                           "position type.")
+            if ts_norm != f"{side}_single":
+                raise EngineError("400172", "side mismatch")
+            ts_norm = None
         if ts_norm not in (None, "open", "close"):
             raise EngineError("40020", "Parameter tradeSide error")
         settings = self._settings(fb, symbol)

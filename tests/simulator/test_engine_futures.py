@@ -486,3 +486,16 @@ def test_stop_loss_frees_size_locked_by_a_pending_close_order(engine: Engine, ma
     engine.on_tick(1)
     assert pos(engine, "long") is None
     assert tp_order.status == "cancelled"
+
+
+def test_one_way_single_trade_side_tags_are_accepted(engine: Engine) -> None:
+    o = place(engine, "buy", "1", trade_side="buy_single")
+    assert o.status == "filled" and o.trade_side is None
+    with pytest.raises(EngineError) as info:
+        place(engine, "sell", "1", trade_side="buy_single")
+    assert info.value.code == "400172"
+    engine.close_positions(KEY, PT)
+    engine.set_position_mode(KEY, PT, "hedge_mode")
+    with pytest.raises(EngineError) as info:
+        place(engine, "buy", "1", trade_side="buy_single")
+    assert info.value.code == "40774"
