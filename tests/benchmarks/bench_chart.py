@@ -74,7 +74,8 @@ def worker(impl: str, n: int) -> dict[str, float | str | int]:
             p = QtGui.QPainter(self.picture)
             QPointF, QRectF = QtCore.QPointF, QtCore.QRectF
             last = -1
-            for x, o, h, lo, c in zip(t, d["open"].tolist(), d["high"].tolist(), d["low"].tolist(), d["close"].tolist()):
+            cols = (d["open"].tolist(), d["high"].tolist(), d["low"].tolist(), d["close"].tolist())
+            for x, o, h, lo, c in zip(t, *cols):
                 k = 0 if c >= o else 1
                 if k != last:
                     p.setPen(pens[k])
@@ -220,7 +221,8 @@ def run_all(sizes=SIZES, impls=IMPLS, echo: bool = True) -> list[dict]:  # noqa:
 
 def table(results: list[dict]) -> str:
     by = {(r["impl"], r["n"]): r for r in results}
-    cols = ["first_ms", "pan_ms", "full_ms", "append_ms", "append_frame_ms", "update_ms", "update_frame_ms", "rss_peak_mb"]
+    cols = ["first_ms", "pan_ms", "full_ms", "append_ms", "append_frame_ms", "update_ms", "update_frame_ms"]
+    cols.append("rss_peak_mb")
     heads = ["first", "pan200", "full", "append", "app+frame", "upd-last", "upd+frame", "peakRSS MB"]
     lines = [f"{'N':>9} {'impl':9} " + " ".join(f"{h:>10}" for h in heads) + f" {'pan/floor':>9} {'full/floor':>10}"]
     for n in sorted({r["n"] for r in results}):

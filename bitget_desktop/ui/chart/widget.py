@@ -141,7 +141,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         self._loading = False
         self._changed_from: int | None = None  # first candle index changed since the last frame
         self._full_change = False
-        self._need_initial_view = False
+        self._need_initial_view = True  # the first data (set_data or a first append) picks the view
         self.flush_count = 0
         self._closed = False
         self._timer = QtCore.QTimer(self)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from bitget_desktop.ui.chart.bucketing import merge_blocks, merge_runs, pixel_keys
 from bitget_desktop.ui.chart.demo import MINUTE, T0, synth_candles
@@ -178,3 +180,43 @@ def test_index_at_and_range() -> None:
     assert st.index_at(float(d["ts"][0] - 1)) is None
     assert st.index_at(float(d["ts"][-1] + MINUTE)) is None
     assert st.index_range(float(d["ts"][10] + 1), float(d["ts"][20])) == (10, 21)
+
+
+# ----- property: any mix of live updates and paging leaves the pyramid equal to a rebuild -------------------------
+ops = hs.lists(
+    hs.tuples(hs.sampled_from(["append", "update", "prepend", "query"]), hs.integers(1, 3000), hs.floats(0.5, 2.0)),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n0=hs.integers(1, 6000), script=ops, width=hs.integers(50, 2000))
+def test_store_matches_rebuild_after_any_sequence(n0, script, width) -> None:
+    st, d = make_store(n0, seed=n0)
+    rng = np.random.default_rng(n0)
+    for op, k, f in script:
+        if op == "append":
+            for _ in range(k % 50 + 1):
+                p = float(rng.uniform(10, 20))
+                st.append(st.last_ts + MINUTE, p, p * 1.01, p * 0.99, p * f, f)
+        elif op == "update":
+            _, o, h, l, c, v = st.candle(-1)
+            st.update_last(o, max(h, c * f), min(l, c * f), c * f, v * f)
+        elif op == "prepend":
+            ts = st.first_ts - MINUTE * np.arange(k, 0, -1)
+            p = rng.uniform(10, 20, k)
+            st.prepend(ts, p, p * 1.02, p * 0.98, p * f, np.full(k, f))
+        else:
+            st.visible(float(st.first_ts), float(st.last_ts + MINUTE), float(width))
+    fresh = CandleStore()
+    fresh.set_data(st.ts.copy(), *[st.vals[j].copy() for j in range(5)])
+    assert st.y_bounds() == fresh.y_bounds()
+    assert st.volume_max() == fresh.volume_max()
+    assert st.volume_sum() == pytest.approx(fresh.volume_sum(), rel=1e-9)
+    t0, t1 = float(st.first_ts), float(st.last_ts + MINUTE)
+    for window in ((t0, t1), (t0 + (t1 - t0) * 0.3, t0 + (t1 - t0) * 0.9)):
+        a, b = st.visible(*window, float(width)), fresh.visible(*window, float(width))
+        assert a.level == b.level and a.merged == b.merged
+        np.testing.assert_array_equal(a.ts, b.ts)
+        np.testing.assert_allclose(a.vals, b.vals, rtol=1e-12)

@@ -195,6 +195,20 @@ def test_keyboard_pan_and_zoom(chart, data, qtbot) -> None:
     assert c1 - c0 == pytest.approx((b1 - b0) * 1.25)
 
 
+def test_first_candles_by_append_set_up_the_view(chart) -> None:
+    assert chart.readout is None and chart.last_price is None
+    chart.grab()  # painting an empty chart is fine
+    for k in range(3):
+        chart.append(1_700_000_000_000 + k * MINUTE, 100.0, 101.0, 99.0, 100.5 + k, 2.0)
+    chart.flush()
+    x0, x1 = chart.x_range()
+    assert x0 <= 1_700_000_000 and x1 > 1_700_000_000 + 2 * 60
+    (_, _), (y0, y1) = chart.price_vb.viewRange()
+    assert y0 < 99.0 and y1 > 101.0
+    assert chart.store.interval_ms == MINUTE
+    assert chart.last_price == 102.5
+
+
 def test_redraws_are_coalesced(chart, data, qtbot) -> None:
     chart.set_series(data)
     start = chart.flush_count
@@ -252,7 +266,8 @@ def test_indicators_and_lower_pane(chart, data) -> None:
     img = chart.grab().toImage()
     lower = chart.lower_plot.getViewBox().sceneBoundingRect().toRect()
     assert near_counts(img.copy(lower), chart.theme.overlay[2]) > 100  # the RSI line is drawn in its pane
-    np.testing.assert_allclose(sma.outputs[0][19 : len(data["ts"])][:3], [data["close"][i - 19 : i + 1].mean() for i in (19, 20, 21)])
+    expected = [data["close"][i - 19 : i + 1].mean() for i in (19, 20, 21)]
+    np.testing.assert_allclose(sma.outputs[0][19:22], expected)
     chart.append(int(data["ts"][-1]) + MINUTE, 1.0, 1.0, 1.0, 1.0, 1.0)
     chart.flush()
     assert sma.size == rsi.size == len(data["ts"]) + 1
