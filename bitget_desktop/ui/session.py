@@ -32,6 +32,7 @@ class StreamHealth:
     state: str = "connecting"  # connecting | live | reconnecting | down
     last_message_ms: int | None = None  # local wall time of the last message
     reconnects: int = 0
+    reconnected_ms: int | None = None  # local wall time the stream came back after a drop
 
 
 @dataclass
@@ -55,6 +56,8 @@ def key_of(product_type: Any, symbol: str) -> str:
 
 class Session(QObject):
     """One environment + account: market data for the chosen symbol, account state, health; owns all tasks."""
+
+    RECONNECTED_BANNER_MS = 6000  # how long "reconnected" stays up after a stream comes back
 
     instruments_changed = Signal()
     tickers_changed = Signal(list)  # list[Ticker] changed since the last flush
@@ -289,6 +292,8 @@ class Session(QObject):
         if isinstance(event, StreamError):
             if not isinstance(event.error, BitgetError):
                 return  # a broken book: the stream re-snapshots it; the banner says so meanwhile
+            if event.sub is None:
+                self._stream_down("market")
             self.error_raised.emit(event.error)
             return
         stream = self.health.streams.setdefault("market", StreamHealth())
@@ -361,6 +366,8 @@ class Session(QObject):
             return
         if isinstance(event, StreamError):
             if isinstance(event.error, BitgetError):
+                if event.sub is None:
+                    self._stream_down("account")
                 self.error_raised.emit(event.error)
             return
         if not isinstance(event, Push):
@@ -415,10 +422,18 @@ class Session(QObject):
     def _on_connection(self, name: str, event: ConnectionEvent) -> None:
         stream = self.health.streams.setdefault(name, StreamHealth())
         if event.connected:
+            if stream.state in ("reconnecting", "down"):
+                stream.reconnected_ms = _now_ms()
             stream.state = "live"
-        else:
+        elif stream.state != "down":
+            if stream.state != "reconnecting":
+                stream.reconnects += 1
             stream.state = "reconnecting"
-            stream.reconnects += 1
+        self._dirty.add("health")
+
+    def _stream_down(self, name: str) -> None:
+        """The stream gave up (e.g. its login was refused): it will not come back by itself."""
+        self.health.streams.setdefault(name, StreamHealth()).state = "down"
         self._dirty.add("health")
 
     def _update_health(self) -> None:
@@ -435,9 +450,16 @@ class Session(QObject):
 
     def _banner_text(self, now: int) -> str:
         for name, s in sorted(self.health.streams.items()):
+            label = "Market data" if name == "market" else "Account"
+            if s.state == "down":
+                return f"{label} stream stopped — see the error message; switch account or restart to retry."
             if s.state == "reconnecting":
-                label = "Market data" if name == "market" else "Account"
                 return f"{label} connection lost — reconnecting…"
+        for name, s in sorted(self.health.streams.items()):
+            if s.reconnected_ms is not None and now - s.reconnected_ms < self.RECONNECTED_BANNER_MS:
+                label = "Market data" if name == "market" else "Account"
+                return (f"{label} stream reconnected ({s.reconnects} drop{'s' if s.reconnects != 1 else ''} so far); "
+                        "books and account state were re-synchronised.")
         if self.health.book_stale and self.instrument is not None:
             return f"Order book for {self.instrument.symbol} is stale — waiting for a fresh snapshot."
         market = self.health.streams.get("market")

@@ -11,7 +11,7 @@ try:
 except ImportError:
     from bitget_desktop.simulator.server import ApiKeySpec, Simulator, SimulatorConfig
 
-__all__ = ["ApiKeySpec", "Simulator", "SimulatorConfig", "GOOD", "UTA", "WITHDRAW", "keys", "wait_signal", "wait_until"]
+__all__ = ["ApiKeySpec", "Simulator", "SimulatorConfig", "GOOD", "UTA", "WITHDRAW", "expect_signal", "keys", "wait_signal", "wait_until"]
 
 GOOD = ("bg_good_key_0001", "s3cr3t-Good-Secret-Value-9f8e7d", "pass-Phrase-42")
 WITHDRAW = ("bg_withdraw_key_02", "s3cr3t-Withdraw-Secret-1a2b3c", "pass-Withdraw-7")
@@ -36,16 +36,19 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what:
         await asyncio.sleep(0.01)
 
 
-async def wait_signal(signal: Any, timeout: float = 10.0) -> tuple[Any, ...]:
-    """Await the next emission of a Qt signal; returns its arguments."""
-    fut: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+def expect_signal(signal: Any) -> asyncio.Future[tuple[Any, ...]]:
+    """A future for the next emission of a Qt signal, connected now (before the action that emits it)."""
+    fut: asyncio.Future[tuple[Any, ...]] = asyncio.get_event_loop().create_future()
 
     def slot(*args: Any) -> None:
         if not fut.done():
             fut.set_result(args)
+        signal.disconnect(slot)
 
     signal.connect(slot)
-    try:
-        return await asyncio.wait_for(fut, timeout)
-    finally:
-        signal.disconnect(slot)
+    return fut
+
+
+async def wait_signal(signal: Any, timeout: float = 10.0) -> tuple[Any, ...]:
+    """Await the next emission of a Qt signal; returns its arguments."""
+    return await asyncio.wait_for(expect_signal(signal), timeout)
