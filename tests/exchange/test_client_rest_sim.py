@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from decimal import Decimal
 
@@ -216,18 +217,20 @@ async def test_insufficient_funds_is_typed(client):
 # -- place-order outcome resolution -----------------------------------------------------------------------------
 
 
-async def test_place_after_5xx_is_resolved_by_client_oid(sim, client):
+async def test_place_after_5xx_is_resolved_by_client_oid(sim, client, caplog):
     inst = await spot_btc(client)
     price = await far_bid(client, inst)
     await client.spot_balances()  # sync the clock first so the fault hits the place call
     req = OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.LIMIT, size=D("0.001"), price=price)
     sim.faults.next_http_errors = [503]  # refused before handling: the order is absent, re-sent with the same id
-    ack = await client.place_spot_order(req)
+    with caplog.at_level(logging.INFO, logger="bitget_desktop.exchange.client"):
+        ack = await client.place_spot_order(req)
+    assert "confirmed absent" in caplog.text
     orders = [o for o in await client.spot_open_orders("BTCUSDT") if o.client_oid == req.client_oid]
     assert len(orders) == 1 and ack.order_id == orders[0].order_id
 
 
-async def test_lost_answer_resolved_by_lookup(sim):
+async def test_lost_answer_resolved_by_lookup(sim, caplog):
     async with client_for(sim, timeout=0.3) as c:
         inst = await spot_btc(c)
         price = await far_bid(c, inst)
@@ -240,7 +243,9 @@ async def test_lost_answer_resolved_by_lookup(sim):
             sim.faults.latency_ms = 0
 
         healer = asyncio.create_task(heal())
-        ack = await c.place_spot_order(req)
+        with caplog.at_level(logging.INFO, logger="bitget_desktop.exchange.client"):
+            ack = await c.place_spot_order(req)
+        assert "looking it up" in caplog.text and "confirmed absent" not in caplog.text
         await healer
         orders = [o for o in await c.spot_open_orders("BTCUSDT") if o.client_oid == req.client_oid]
         assert len(orders) == 1 and orders[0].order_id == ack.order_id  # exactly one order, found not re-sent
@@ -347,3 +352,53 @@ async def test_key_permissions(sim, client):
     assert perms.can_trade and not perms.can_withdraw
     async with client_for(sim, Credentials(WITHDRAW_KEY, SECRET, PASSPHRASE)) as c:
         assert (await c.key_permissions()).can_withdraw
+
+
+async def test_place_429_is_refused_not_processed_and_retried(sim, client):
+    inst = await spot_btc(client)
+    price = await far_bid(client, inst)
+    await client.spot_balances()
+    req = OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.LIMIT, size=D("0.001"), price=price)
+    sim.faults.next_http_errors = [429]
+    await client.place_order(req)
+    assert len([o for o in await client.spot_open_orders("BTCUSDT") if o.client_oid == req.client_oid]) == 1
+
+
+async def test_get_timeout_and_refused_connection_are_network_errors(sim):
+    async with client_for(sim, timeout=0.2, get_retries=0) as c:
+        sim.faults.latency_ms = 500
+        with pytest.raises(e.NetworkError) as info:
+            await c.ticker(SPOT, "BTCUSDT")
+        sim.faults.latency_ms = 0
+        assert "no answer" in info.value.msg
+    from bitget_desktop.exchange.client import BitgetClient
+    from bitget_desktop.exchange.environments import local
+
+    async with BitgetClient(local("http://127.0.0.1:9"), get_retries=1, retry_initial_delay=0.01) as dead:
+        with pytest.raises(e.NetworkError):
+            await dead.server_time()
+
+
+async def test_futures_cancel_all_and_batch_failures(client):
+    inst = await perp_btc(client)
+    price = await far_bid(client, inst)
+    for _ in range(2):
+        await client.place_futures_order(OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.LIMIT,
+                                                            size=D("0.01"), price=price))
+    assert len(await client.futures_open_orders(USDT, "BTCUSDT")) == 2
+    res = await client.cancel_all_futures_orders(USDT, "BTCUSDT", "USDT")
+    assert len(res.succeeded) == 2
+    assert await client.futures_open_orders(USDT, "BTCUSDT") == []
+    spot = await spot_btc(client)
+    spot_price = await far_bid(client, spot)
+    ok = OrderRequest.build(spot, side=Side.BUY, order_type=OrderType.LIMIT, size=D("0.001"), price=spot_price)
+    broke = OrderRequest.build(spot, side=Side.BUY, order_type=OrderType.LIMIT, size=D("100000"), price=spot_price)
+    res = await client.place_spot_orders([ok, broke])
+    assert [a.client_oid for a in res.succeeded] == [ok.client_oid]
+    assert res.failed[0].client_oid == broke.client_oid and isinstance(res.failed[0].error, e.InsufficientFunds)
+
+
+async def test_unified_settings(sim):
+    async with client_for(sim, Credentials(UTA_KEY, SECRET, PASSPHRASE)) as uta:
+        settings = await uta.unified_settings()
+        assert settings.hold_mode is PositionMode.ONE_WAY and not settings.is_switching

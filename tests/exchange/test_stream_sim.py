@@ -140,3 +140,52 @@ async def test_private_login_with_skewed_local_clock(sim):
             assert c.stream.connection(private=True).failure is None
             assert abs(c.clock.offset_ms + 900_000) < 5_000
             del events
+
+
+async def test_private_relogin_and_resubscribe_after_drop(sim, client):
+    inst = next(i for i in await client.spot_instruments() if i.symbol == "BTCUSDT")
+    ticker = await client.ticker(SPOT, "BTCUSDT")
+    async with client.stream.events(Subscription.orders(SPOT)) as events:
+        conn = client.stream.connection(private=True)
+        await next_matching(events, lambda ev: isinstance(ev, ConnectionEvent) and ev.connected)
+        sim.faults.drop_ws_now()
+        await next_matching(events, lambda ev: isinstance(ev, ConnectionEvent) and not ev.connected)
+        await next_matching(events, lambda ev: isinstance(ev, ConnectionEvent) and ev.connected)
+        assert conn.connects == 2
+        await asyncio.sleep(0.2)  # let the re-subscribe reach the server
+        req = OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.LIMIT, size=Decimal("0.001"),
+                                 price=inst.snap_price(ticker.last * Decimal("0.8")))
+        await client.place_spot_order(req)
+        await next_matching(events, lambda ev: is_push(ev) and any(o.client_oid == req.client_oid for o in ev.items))
+
+
+async def test_handler_api_and_unsubscribe(client):
+    got: list = []
+    arrived = asyncio.Event()
+
+    def handler(ev):
+        got.append(ev)
+        if is_push(ev):
+            arrived.set()
+
+    sub = Subscription.ticker(USDT, "ETHUSDT")
+    handle = await client.stream.subscribe(sub, handler)
+    await asyncio.wait_for(arrived.wait(), TIMEOUT)
+    conn = client.stream.connection(private=False)
+    assert sub in conn.router.subscriptions
+    await handle.close()
+    assert sub not in conn.router.subscriptions
+    assert isinstance(next(ev for ev in got if is_push(ev)).items[0], Ticker)
+
+
+async def test_server_side_lifetime_close_is_just_a_reconnect():
+    """Bitget drops every socket after 24 h; here the simulator does it after a fraction of a second."""
+    from bitget_desktop.simulator import Simulator, SimulatorConfig
+
+    async with Simulator(SimulatorConfig(seed=7, ws_max_lifetime_s=0.4)) as short_lived:
+        async with client_for(short_lived, None) as c:
+            async with c.stream.events(Subscription.trades(SPOT, "BTCUSDT")) as events:
+                for _ in range(2):
+                    await next_matching(events, lambda ev: isinstance(ev, ConnectionEvent) and not ev.connected)
+                await next_matching(events, is_push)
+                assert c.stream.connection(private=False).connects >= 2
