@@ -180,6 +180,24 @@ def test_follow_live_off_when_dragged_back_on_with_end(chart, data, qtbot) -> No
     assert chart.x_range()[1] > (int(data["ts"][-1]) + 2 * MINUTE) / 1000.0
 
 
+def test_wheel_zooms_time_only_and_price_refits(chart, data) -> None:
+    chart.set_series(data)
+    x0, x1 = chart.x_range()
+    vp = chart.viewport()
+    pos = QtCore.QPointF(500, 250)
+    ev = QtGui.QWheelEvent(
+        pos, vp.mapToGlobal(pos), QtCore.QPoint(0, 0), QtCore.QPoint(0, -240),
+        QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QtWidgets.QApplication.sendEvent(vp, ev)
+    a0, a1 = chart.x_range()
+    assert (a1 - a0) > (x1 - x0) * 1.2  # zoomed out in time
+    i0, i1 = chart.store.index_range(a0 * 1000, a1 * 1000)
+    (_, _), (y0, y1) = chart.price_vb.viewRange()
+    assert y0 < data["low"][i0:i1].min() and y1 > data["high"][i0:i1].max()
+
+
 def test_keyboard_pan_and_zoom(chart, data, qtbot) -> None:
     chart.set_series(data)
     x0, x1 = chart.x_range()
