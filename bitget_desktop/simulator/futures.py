@@ -271,6 +271,7 @@ class FuturesMixin:
                     fb, symbol) and not self._has_orders(acc, product, symbol):
                 settings.margin_mode = mm
         unilateral_msg = "The order type for unilateral position must also be the unilateral position type."
+        to_cancel: list[SimOrder] = []  # orders this one displaces, cancelled once it is accepted
         # --- intent: which position side, executed direction, open or close part --------------------------------
         if fb.pos_mode == "hedge_mode":
             if ts_norm is None:
@@ -284,8 +285,16 @@ class FuturesMixin:
                 pos = fb.positions.get(f"{symbol}:{hold}")
                 if pos is None or pos.size <= 0:
                     raise EngineError("22002", "No position to close")
-                if qty > pos.size - pos.locked:
-                    raise EngineError("40757", "Not enough position is available.")
+                avail = pos.size - pos.locked
+                if avail <= 0:
+                    # Bitget: a new close order cancels the limit close orders that occupy the whole position
+                    to_cancel = [o for o in acc.open_orders.values() if o.product == product and o.symbol == symbol
+                                 and o.trade_side == "close" and o.pos_side == hold]
+                    avail = pos.size
+                if qty > avail:
+                    if order_type != "market" or qty > pos.size:
+                        raise EngineError("40757", "Not enough position is available.")
+                    qty = avail  # Bitget: a market close only closes what the pending limit closes leave free
                 close_qty, open_qty = qty, ZERO
             ro = ts_norm == "close"
             pos_side = hold
@@ -298,6 +307,16 @@ class FuturesMixin:
             if ro:
                 if opp_size <= 0:
                     raise EngineError("22002", "No position to close")
+                # Bitget: older reduce-only orders are cancelled, oldest first, until all of them fit the position
+                older = sorted((o for o in acc.open_orders.values() if o.product == product and o.symbol == symbol
+                                and o.reduce_only and o.trade_side is None and o.exec_side == side),
+                               key=lambda o: (o.c_time, int(o.order_id)))
+                pending = sum((o.size - o.filled_base for o in older), ZERO)
+                for o in older:
+                    if pending + qty <= opp_size:
+                        break
+                    to_cancel.append(o)
+                    pending -= o.size - o.filled_base
                 close_qty, open_qty = min(qty, opp_size), ZERO
             else:
                 close_qty = min(qty, opp_size)
@@ -328,6 +347,8 @@ class FuturesMixin:
         m = self.futures_metrics(acc, fb)
         if open_qty > 0 and m["raw_available"] < margin_need + fee_need:
             raise EngineError("40762", "The order amount exceeds the balance")
+        for displaced in to_cancel:
+            self._cancel(acc, displaced, "displaced by a newer close order")
         now = self._now()
         order = SimOrder(
             order_id=self._new_id(), client_oid=oid, symbol=symbol, product=product, side=side,

@@ -241,11 +241,38 @@ def test_hedge_close_orders_lock_position(engine: Engine) -> None:
     place(engine, "buy", "1", trade_side="open")
     c = place(engine, "buy", "0.6", "limit", "52000", trade_side="close")
     assert pos(engine, "long").locked == D("0.6")
-    with pytest.raises(EngineError) as info:
-        place(engine, "buy", "0.5", trade_side="close")
+    with pytest.raises(EngineError) as info:  # a limit close larger than the free size
+        place(engine, "buy", "0.5", "limit", "52000", trade_side="close")
     assert info.value.code == "40757"
     engine.futures_cancel(KEY, PT, SYM, order_id=c.order_id)
     assert pos(engine, "long").locked == 0
+
+
+def test_hedge_market_close_takes_only_the_free_size(engine: Engine) -> None:
+    """Bitget docs: position 100, limit close 70, market close 50 -> closes 30, the limit close stays."""
+    engine.set_position_mode(KEY, PT, "hedge_mode")
+    place(engine, "buy", "1", trade_side="open")
+    limit = place(engine, "buy", "0.7", "limit", "52000", trade_side="close")
+    m = place(engine, "buy", "0.5", trade_side="close")
+    assert m.size == D("0.3") and m.filled_base == D("0.3")
+    assert limit.is_open and pos(engine, "long").size == D("0.7") and pos(engine, "long").locked == D("0.7")
+
+
+def test_hedge_close_cancels_limit_closes_occupying_everything(engine: Engine) -> None:
+    engine.set_position_mode(KEY, PT, "hedge_mode")
+    place(engine, "buy", "1", trade_side="open")
+    limit = place(engine, "buy", "1", "limit", "52000", trade_side="close")
+    m = place(engine, "buy", "0.4", trade_side="close")
+    assert limit.status == "cancelled" and m.filled_base == D("0.4")
+    assert pos(engine, "long").size == D("0.6") and pos(engine, "long").locked == 0
+
+
+def test_one_way_reduce_only_evicts_older_reduce_only_orders(engine: Engine) -> None:
+    place(engine, "buy", "1")
+    first = place(engine, "sell", "0.6", "limit", "52000", reduce_only="YES")
+    second = place(engine, "sell", "0.3", "limit", "53000", reduce_only="YES")
+    third = place(engine, "sell", "0.5", "limit", "54000", reduce_only="YES")
+    assert first.status == "cancelled" and second.is_open and third.is_open
 
 
 def test_position_mode_refused_with_position_or_order(engine: Engine) -> None:
