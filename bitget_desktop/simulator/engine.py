@@ -283,7 +283,8 @@ class Engine(FuturesMixin):
         if not symbol:
             raise EngineError("40019", "Parameter symbol cannot be empty")
         inst = self._instrument(SPOT, symbol)
-        side, order_type, force = _norm_side(side), _norm_type(order_type), _norm_force(force)
+        side, order_type = _norm_side(side), _norm_type(order_type)
+        force = _norm_force(force) if order_type == "limit" else "gtc"  # force is ignored for market orders
         qty = _required_decimal(size, "size")
         if qty <= 0:
             raise EngineError("40020", "Parameter size error")

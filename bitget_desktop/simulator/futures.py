@@ -239,7 +239,8 @@ class FuturesMixin:
             raise EngineError("40019", "Parameter symbol cannot be empty")
         inst = self._instrument(product, symbol)
         fb = self.futures_book(api_key, product)
-        side, order_type, force = _norm_side(side), _norm_type(order_type), _norm_force(force)
+        side, order_type = _norm_side(side), _norm_type(order_type)
+        force = _norm_force(force) if order_type == "limit" else "gtc"  # force is ignored for market orders
         if margin_coin and margin_coin.strip().upper() != fb.margin_coin:
             raise EngineError("40020", "Parameter marginCoin error")
         qty = _required_decimal(size, "size")
