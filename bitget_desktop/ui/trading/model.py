@@ -402,7 +402,7 @@ def perp_preview(req: OrderRequest, intent: Intent, ctx: PerpContext, entry: Dec
 # linked fields
 
 
-def _quiet(text: str) -> Decimal | None:
+def quiet_amount(text: str) -> Decimal | None:
     try:
         v = parse_amount(text, "")
     except FieldError:
@@ -417,7 +417,7 @@ def link_fields(inst: Instrument, edited: str, price: str, size: str, total: str
     ``anchor`` is whichever of size/total the user set last: a price change keeps it and recomputes the other.
     Returns only the fields to change; unparsable input changes nothing.
     """
-    p, s, t = _quiet(price), _quiet(size), _quiet(total)
+    p, s, t = quiet_amount(price), quiet_amount(size), quiet_amount(total)
     quote_places = inst.quote_places if inst.quote_places is not None else inst.price_places
     out: dict[str, str] = {}
     if edited == "size" or (edited == "price" and anchor == "size"):
@@ -432,7 +432,7 @@ def link_fields(inst: Instrument, edited: str, price: str, size: str, total: str
 
 def snap_field(inst: Instrument, name: str, text: str) -> str:
     """The field text snapped to the instrument (price to the nearest tick, size down to the lot)."""
-    v = _quiet(text)
+    v = quiet_amount(text)
     if v is None:
         return text
     if name in ("price", "take_profit", "stop_loss"):

@@ -1,0 +1,255 @@
+"""What both tickets share: the client and task owner, sending with an optional confirmation, and the order status line.
+
+The status line only ever shows what Bitget said about the order's clientOid: sending, acknowledged (with the order
+id), rejected (with Bitget's code, message and hint), unknown (no answer, being looked up), and then the order's state
+as reported by the exchange (live, partially filled, filled, cancelled).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from bitget_desktop.domain.errors import BitgetError, UncertainOrderState
+from bitget_desktop.domain.market import Instrument
+from bitget_desktop.domain.trading import Order, OrderRequest, OrderStatus
+from bitget_desktop.ui.trading.confirm import ConfirmDialog
+from bitget_desktop.ui.trading.model import DEFAULT_FAT_FINGER_PCT, MarketState
+from bitget_desktop.ui.trading.numbers import fmt
+
+log = logging.getLogger(__name__)
+
+Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
+
+
+def describe_bitget_error(exc: BaseException) -> str:
+    """'[code] message — hint' with whatever of the three Bitget gave."""
+    code = getattr(exc, "code", "") or ""
+    msg = getattr(exc, "msg", "") or ("" if code else str(exc))
+    hint = getattr(exc, "hint", "") or ""
+    text = f"[{code}] {msg}" if code else msg
+    return f"{text} — {hint}" if hint else text
+
+
+class TaskOwner:
+    """Keeps the tasks a ticket starts when no Session owns them, and cancels them on `aclose()`."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str = "") -> asyncio.Task[Any]:
+        task = asyncio.get_event_loop().create_task(coro, name=f"ticket:{name}")
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("ticket task %s failed: %r", task.get_name(), task.exception())
+
+    async def aclose(self) -> None:
+        tasks = list(self.tasks)
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class TicketBase(QWidget):
+    """Client, market snapshot, confirmation, sending and the status line; subclasses build the fields."""
+
+    order_state = Signal(str, str, str)  # client_oid, state, text shown
+    ack_shown = Signal(str, str)  # client_oid, order_id: the acknowledgement is on screen
+    busy_changed = Signal(bool)
+
+    def __init__(self, client: Any = None, *, spawn: Spawn | None = None, confirm: bool = False, live: bool = False,
+                 fat_finger_pct: Decimal | None = DEFAULT_FAT_FINGER_PCT, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.client = client
+        self._owner = TaskOwner()
+        self._spawn: Spawn = spawn or self._owner.spawn
+        self.confirm = confirm
+        self.live = live
+        self.fat_finger_pct = fat_finger_pct
+        self.instrument: Instrument | None = None
+        self.market = MarketState()
+        self.last_oid: str | None = None
+        self.last_order: Order | None = None
+        self.last_request: OrderRequest | None = None
+        self.timings: dict[str, float] = {}  # perf_counter marks of the last send (benchmark)
+        self._states: dict[str, str] = {}
+
+    # -- plumbing -------------------------------------------------------------------------------------------------
+    def set_client(self, client: Any, spawn: Spawn | None = None) -> None:
+        self.client = client
+        self._spawn = spawn or self._owner.spawn
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str = "") -> asyncio.Task[Any]:
+        return self._spawn(coro, name)
+
+    async def aclose(self) -> None:
+        """Cancel the tasks this ticket owns (those spawned on a Session are the Session's)."""
+        await self._owner.aclose()
+
+    def _status_row(self) -> QWidget:
+        row = QWidget(self)
+        lay = QHBoxLayout(row)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.status_label = QLabel("", row)
+        self.status_label.setObjectName("orderStatus")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.status_label, 1)
+        self.cancel_button = QPushButton("Cancel", row)
+        self.cancel_button.setObjectName("cancelLast")
+        self.cancel_button.setToolTip("Cancel this order on the exchange")
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self._on_cancel_last)
+        lay.addWidget(self.cancel_button)
+        return row
+
+    def _show(self, oid: str, state: str, text: str) -> None:
+        self._states[oid] = state
+        if oid == self.last_oid or oid == "":
+            self.status_label.setText(text)
+            self.status_label.setProperty("state", state)
+            self.status_label.style().unpolish(self.status_label)
+            self.status_label.style().polish(self.status_label)
+            self.cancel_button.setVisible(state in ("acknowledged", "live", "partially_filled"))
+        self.order_state.emit(oid, state, text)
+
+    def state_of(self, oid: str) -> str | None:
+        return self._states.get(oid)
+
+    # -- sending ----------------------------------------------------------------------------------------------
+    def _confirm_text(self, req: OrderRequest, preview: str) -> str:
+        return f"{preview}\n\nclientOid {req.client_oid}"
+
+    async def send(self, req: OrderRequest, preview: str, *, title: str = "Confirm order") -> bool:
+        """Confirm (if asked to), place, show Bitget's answer, then the order's state as the exchange reports it."""
+        t_start = self.timings.get("click", time.perf_counter())
+        if self.client is None:
+            self._show("", "rejected", "Not connected.")
+            return False
+        if self.confirm:
+            dialog = ConfirmDialog(title, self._confirm_text(req, preview), live=self.live, parent=self)
+            if not await dialog.ask():
+                self._show("", "not-sent", "Not sent: cancelled in the confirmation.")
+                return False
+        oid = req.client_oid
+        self.last_oid, self.last_request, self.last_order = oid, req, None
+        self._show(oid, "sending", f"Sending {req.side.value} {fmt(req.size)} {req.symbol}… (clientOid {oid})")
+        self.busy_changed.emit(True)
+        self.timings = {"click": t_start, "sent": time.perf_counter()}
+        try:
+            ack = await self.client.place_order(req)
+        except UncertainOrderState as exc:
+            self.timings["answer"] = time.perf_counter()
+            self._show(oid, "unknown", f"No answer from Bitget for clientOid {oid}: the order may or may not exist "
+                                       f"— check open orders. {describe_bitget_error(exc)}")
+            return False
+        except BitgetError as exc:
+            self.timings["answer"] = time.perf_counter()
+            self._show(oid, "rejected", f"Rejected by Bitget: {describe_bitget_error(exc)}")
+            return False
+        finally:
+            self.busy_changed.emit(False)
+        self.timings["answer"] = time.perf_counter()
+        self._show(oid, "acknowledged", f"Acknowledged by Bitget: order {ack.order_id or '—'} (clientOid {oid})")
+        self.timings["shown"] = time.perf_counter()
+        self.ack_shown.emit(oid, ack.order_id or "")
+        self.spawn(self._follow(req), f"follow:{oid}")
+        return True
+
+    async def _fetch_order(self, req: OrderRequest) -> Order:
+        if req.product_type.is_futures:
+            return await self.client.futures_order(req.product_type, req.symbol, client_oid=req.client_oid)
+        return await self.client.spot_order(client_oid=req.client_oid)
+
+    async def _follow(self, req: OrderRequest) -> None:
+        """Ask the exchange for the order's state once after the ack (pushes update it later via update_order)."""
+        try:
+            order = await self._fetch_order(req)
+        except BitgetError as exc:
+            log.info("order %s lookup failed: %s", req.client_oid, exc)
+        else:
+            self.update_order(order)
+        await self.after_order()
+
+    async def after_order(self) -> None:
+        """Refresh what an order changes (balances, positions); subclasses override."""
+
+    def update_order(self, order: Order) -> None:
+        """An order as the exchange reports it (REST or the orders push): shown if it is the one on the line."""
+        if not order.client_oid or order.client_oid not in self._states:
+            return
+        if order.client_oid == self.last_oid:
+            self.last_order = order
+        self._show(order.client_oid, order.status.value, self._order_text(order))
+
+    def _order_text(self, o: Order) -> str:
+        inst = self.instrument
+        unit = inst.base_coin if inst is not None else ""
+        filled = f"{fmt(o.filled_size)} of {fmt(o.size)}"
+        if not o.product_type.is_futures and o.order_type.value == "market" and o.side.value == "buy":
+            filled = f"{fmt(o.filled_size)} {unit} for {fmt(o.size)} {inst.quote_coin if inst else ''}"
+        avg = f" @ {fmt(o.avg_price)}" if o.avg_price else ""
+        word = {OrderStatus.LIVE: "Live on the book", OrderStatus.PARTIALLY_FILLED: "Partially filled",
+                OrderStatus.FILLED: "Filled", OrderStatus.CANCELLED: "Cancelled"}[o.status]
+        return f"{word}: {filled}{avg} · order {o.order_id} (clientOid {o.client_oid})"
+
+    # -- cancelling --------------------------------------------------------------------------------------------
+    def _on_cancel_last(self) -> None:
+        if self.last_request is not None:
+            self.spawn(self.cancel(self.last_request), "cancel")
+
+    async def cancel(self, req: OrderRequest) -> bool:
+        oid = req.client_oid
+        try:
+            if req.product_type.is_futures:
+                await self.client.cancel_futures_order(req.product_type, req.symbol, client_oid=oid,
+                                                       margin_coin=req.margin_coin)
+            else:
+                await self.client.cancel_spot_order(req.symbol, client_oid=oid)
+        except BitgetError as exc:
+            self._show(oid, "cancel-refused", f"Cancel refused by Bitget: {describe_bitget_error(exc)}")
+            return False
+        self._show(oid, "cancel-acknowledged", f"Cancel acknowledged by Bitget (clientOid {oid})")
+        self.spawn(self._follow(req), f"follow:{oid}")
+        return True
+
+    async def cancel_all(self) -> bool:
+        """Cancel every open order of this ticket's symbol."""
+        inst = self.instrument
+        if inst is None or self.client is None:
+            return False
+        try:
+            if inst.product_type.is_futures:
+                result = await self.client.cancel_all_futures_orders(inst.product_type, inst.symbol,
+                                                                     inst.margin_coin)
+                failed = len(result.failed)
+                text = f"Cancel-all on {inst.symbol}: {len(result.succeeded)} cancelled" + (
+                    f", {failed} refused ({describe_bitget_error(result.failed[0].error)})" if failed else "")
+            else:
+                await self.client.cancel_all_spot_orders(inst.symbol)
+                text = f"Cancel-all on {inst.symbol}: accepted by Bitget"
+        except BitgetError as exc:
+            self._show("", "rejected", f"Cancel-all refused by Bitget: {describe_bitget_error(exc)}")
+            return False
+        self._show("", "cancel-acknowledged", text)
+        if self.last_request is not None:
+            self.spawn(self._follow(self.last_request), "follow:last")
+        else:
+            self.spawn(self.after_order(), "refresh")
+        return True
+
+    def request_cancel_all(self) -> None:
+        self.spawn(self.cancel_all(), "cancel-all")

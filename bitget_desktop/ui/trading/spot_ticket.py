@@ -1,0 +1,371 @@
+"""The spot order ticket: Buy/Sell, Limit/Market, linked price/size/total, %-of-balance slider, time in force."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any, Iterable
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+
+from bitget_desktop.domain.errors import BitgetError
+from bitget_desktop.domain.market import Instrument, ProductType, Ticker
+from bitget_desktop.domain.trading import Balance, OrderType, Side, TimeInForce
+from bitget_desktop.ui.trading.base import TicketBase
+from bitget_desktop.ui.trading.model import (
+    MarketState,
+    SpotContext,
+    SpotInputs,
+    TicketResult,
+    build_spot,
+    link_fields,
+    quiet_amount,
+    snap_field,
+    spot_pct_fill,
+)
+from bitget_desktop.ui.trading.numbers import fmt
+from bitget_desktop.ui.trading.widgets import AmountField, Segmented
+
+TIF_LABELS = ((TimeInForce.GTC, "GTC · good till cancelled"), (TimeInForce.POST_ONLY, "Post-only · maker or cancel"),
+              (TimeInForce.IOC, "IOC · fill now, cancel the rest"), (TimeInForce.FOK, "FOK · fill all now or nothing"))
+
+
+class SpotTicket(TicketBase):
+    """Spot order entry for one instrument; `set_price` takes clicks from the book or the chart."""
+
+    def __init__(self, client: Any = None, **kw: Any) -> None:
+        super().__init__(client, **kw)
+        self.setObjectName("spotTicket")
+        self.base_available: Decimal | None = None
+        self.quote_available: Decimal | None = None
+        self._anchor = "size"  # which of size/total the user set last
+        self._touched: set[str] = set()
+        self._building = False
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 8, 8, 8)
+        lay.setSpacing(6)
+        top = QHBoxLayout()
+        self.side = Segmented([(Side.BUY, "Buy"), (Side.SELL, "Sell")], "side", self)
+        self.kind = Segmented([(OrderType.LIMIT, "Limit"), (OrderType.MARKET, "Market")], "kind", self)
+        top.addWidget(self.side, 1)
+        top.addSpacing(8)
+        top.addWidget(self.kind, 1)
+        lay.addLayout(top)
+
+        self.available = QLabel("Available: —", self)
+        self.available.setObjectName("available")
+        lay.addWidget(self.available)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(3)
+        self.price = AmountField("price", "USDT", "price", self)
+        self.size = AmountField("size", "BTC", "amount", self)
+        self.total = AmountField("total", "USDT", "total", self)
+        self.price_label, self.size_label, self.total_label = QLabel("Price"), QLabel("Amount"), QLabel("Total")
+        for row, (label, fld) in enumerate(((self.price_label, self.price), (self.size_label, self.size),
+                                            (self.total_label, self.total))):
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            label.setContentsMargins(0, 4, 0, 0)
+            grid.addWidget(label, row, 0)
+            grid.addWidget(fld, row, 1)
+        grid.setColumnStretch(1, 1)
+        lay.addLayout(grid)
+
+        slider_row = QHBoxLayout()
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setObjectName("pctSlider")
+        self.slider.setRange(0, 100)
+        self.slider.setSingleStep(5)
+        self.slider.setPageStep(25)
+        self.slider.setTickInterval(25)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.setToolTip("Share of the available balance: a buy spends quote, a sell sells base")
+        self.pct_label = QLabel("0%", self)
+        self.pct_label.setMinimumWidth(36)
+        self.pct_label.setObjectName("muted")
+        slider_row.addWidget(self.slider, 1)
+        slider_row.addWidget(self.pct_label)
+        lay.addLayout(slider_row)
+
+        tif_row = QHBoxLayout()
+        tif_row.addWidget(QLabel("Time in force", self))
+        self.tif = QComboBox(self)
+        self.tif.setObjectName("tif")
+        for value, label in TIF_LABELS:
+            self.tif.addItem(label, value)
+        tif_row.addWidget(self.tif, 1)
+        lay.addLayout(tif_row)
+        self.tif_error = QLabel("", self)
+        self.tif_error.setObjectName("fieldError")
+        self.tif_error.hide()
+        lay.addWidget(self.tif_error)
+
+        self.note = QLabel("", self)
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+        lay.addWidget(self.note)
+        self.preview = QLabel("", self)
+        self.preview.setObjectName("preview")
+        self.preview.setWordWrap(True)
+        lay.addWidget(self.preview)
+        self.form_error = QLabel("", self)
+        self.form_error.setObjectName("fieldError")
+        self.form_error.setWordWrap(True)
+        self.form_error.hide()
+        lay.addWidget(self.form_error)
+
+        self.submit = QPushButton("Buy", self)
+        self.submit.setObjectName("submit")
+        self.submit.setMinimumHeight(34)
+        lay.addWidget(self.submit)
+        lay.addWidget(self._status_row())
+        self.cancel_all_button = QPushButton("Cancel all orders", self)
+        self.cancel_all_button.setObjectName("cancelAll")
+        self.cancel_all_button.setToolTip("Cancel every open order of this symbol (Ctrl+Shift+X)")
+        lay.addWidget(self.cancel_all_button)
+        lay.addStretch(1)
+
+        self.side.changed.connect(lambda _v: self._on_mode())
+        self.kind.changed.connect(lambda _v: self._on_mode())
+        for f in (self.price, self.size, self.total):
+            f.edited.connect(self._on_edited)
+            f.finished.connect(self._on_finished)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.tif.currentIndexChanged.connect(lambda _i: self.revalidate())
+        self.submit.clicked.connect(self._on_submit)
+        self.cancel_all_button.clicked.connect(self.request_cancel_all)
+        self._on_mode()
+
+    # -- external inputs --------------------------------------------------------------------------------------
+    def set_instrument(self, inst: Instrument) -> None:
+        if inst.product_type.is_futures:
+            raise ValueError("SpotTicket takes spot instruments")
+        changed = self.instrument is None or self.instrument.symbol != inst.symbol
+        self.instrument = inst
+        if changed:
+            self.market = MarketState()
+            for f in (self.price, self.size, self.total):
+                f.set_text("")
+                f.set_error(None)
+            self._touched.clear()
+            self.slider.blockSignals(True)
+            self.slider.setValue(0)
+            self.slider.blockSignals(False)
+            self.pct_label.setText("0%")
+        self.price.set_unit(inst.quote_coin)
+        self.size.set_unit(inst.base_coin)
+        self.total.set_unit(inst.quote_coin)
+        self.cancel_all_button.setText(f"Cancel all {inst.symbol} orders")
+        self._on_mode()
+
+    def set_market(self, market: MarketState) -> None:
+        self.market = market
+        self.revalidate()
+
+    def set_ticker(self, t: Ticker) -> None:
+        inst = self.instrument
+        if inst is None or t.symbol != inst.symbol or t.product_type is not inst.product_type:
+            return
+        self.market = MarketState(last=t.last or None, bid=t.bid or None, ask=t.ask or None)
+        self.revalidate()
+
+    def set_book_top(self, bid: Decimal | None, ask: Decimal | None) -> None:
+        self.market = MarketState(last=self.market.last, bid=bid, ask=ask, mark=self.market.mark)
+
+    def set_balances(self, balances: Iterable[Any]) -> None:
+        """Spot balances (domain Balance); other records are ignored."""
+        inst = self.instrument
+        if inst is None:
+            return
+        by_coin = {b.coin: b for b in balances if isinstance(b, Balance)}
+        self.base_available = by_coin[inst.base_coin].available if inst.base_coin in by_coin else Decimal(0)
+        self.quote_available = by_coin[inst.quote_coin].available if inst.quote_coin in by_coin else Decimal(0)
+        self._show_available()
+        self.revalidate()
+
+    @Slot(object)
+    def set_price(self, price: Decimal) -> None:
+        """A price clicked on the book or the chart: a limit order at that price (snapped to the tick)."""
+        inst = self.instrument
+        if inst is None or price is None:
+            return
+        if self.kind.value() is not OrderType.LIMIT:
+            self.kind.set_value(OrderType.LIMIT)
+            self._on_mode()
+        self.price.set_text(snap_field(inst, "price", fmt(Decimal(price))))
+        self._touched.add("price")
+        self._relink("price")
+        self.revalidate()
+
+    async def refresh(self) -> None:
+        """Read the ticker and the balances from the exchange."""
+        inst = self.instrument
+        if inst is None or self.client is None:
+            return
+        try:
+            t = await self.client.ticker(ProductType.SPOT, inst.symbol)
+            self.set_ticker(t)
+            self.set_balances(await self.client.spot_balances())
+        except BitgetError as exc:
+            self.available.setText(f"Available: unknown ({exc.code or exc.msg})")
+
+    async def after_order(self) -> None:
+        await self.refresh()
+
+    # -- field logic ------------------------------------------------------------------------------------------
+    def _show_available(self) -> None:
+        inst = self.instrument
+        if inst is None or self.quote_available is None:
+            self.available.setText("Available: —")
+            return
+        qp = min(inst.quote_places or inst.price_places, 8)
+        self.available.setText(f"Available: {fmt(self.quote_available, 2 if qp >= 2 else qp)} {inst.quote_coin}"
+                               f"  ·  {fmt(self.base_available, inst.size_places)} {inst.base_coin}")
+
+    def _on_mode(self) -> None:
+        inst = self.instrument
+        side, kind = self.side.value(), self.kind.value()
+        base = inst.base_coin if inst else "base"
+        quote = inst.quote_coin if inst else "quote"
+        market = kind is OrderType.MARKET
+        self.price.edit.setEnabled(not market)
+        self.price.edit.setPlaceholderText("market price" if market else "price")
+        if market:
+            self.price.set_text("")
+            self.price.set_error(None)
+        market_buy = market and side is Side.BUY
+        market_sell = market and side is Side.SELL
+        self.size.edit.setEnabled(not market_buy)
+        self.total.edit.setEnabled(not market_sell)
+        self.total_label.setText("Spend" if market_buy else "Total")
+        self.size.edit.setPlaceholderText("≈ estimate" if market_buy else "amount")
+        self.total.edit.setPlaceholderText(f"{quote} to spend" if market_buy else ("≈ estimate" if market_sell
+                                                                                   else "total"))
+        if market_buy:
+            self._anchor = "total"
+            self.note.setText(f"A market buy is sized in {quote}: you enter how much {quote} to spend, and Bitget "
+                              f"buys as much {base} as that gets at the best asks.")
+        elif market_sell:
+            self._anchor = "size"
+            self.note.setText(f"A market sell is sized in {base} and fills at the best bids.")
+        else:
+            self.note.setText("")
+        self.note.setVisible(bool(self.note.text()))
+        for i in range(self.tif.count()):
+            item = self.tif.model().item(i)  # type: ignore[attr-defined]
+            item.setEnabled(not (market and self.tif.itemData(i) is TimeInForce.POST_ONLY))
+        if market and self.tif.currentData() is TimeInForce.POST_ONLY:
+            self.tif.setCurrentIndex(0)
+        verb = "Buy" if side is Side.BUY else "Sell"
+        self.submit.setText(f"{verb} {base}" + (" at market" if market else ""))
+        self.submit.setProperty("tone", "buy" if side is Side.BUY else "sell")
+        self.submit.style().unpolish(self.submit)
+        self.submit.style().polish(self.submit)
+        self.revalidate()
+
+    def _on_edited(self, name: str) -> None:
+        self._touched.add(name)
+        if name in ("size", "total"):
+            self._anchor = name
+        self._relink(name)
+        self.slider.blockSignals(True)
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self.pct_label.setText("—")
+        self.revalidate()
+
+    def _on_finished(self, name: str) -> None:
+        inst = self.instrument
+        if inst is None:
+            return
+        fld = {"price": self.price, "size": self.size}.get(name)
+        if fld is not None and fld.edit.isEnabled():
+            snapped = snap_field(inst, name, fld.text())
+            if snapped != fld.text():
+                fld.set_text(snapped)
+                self._relink(name)
+                self.revalidate()
+
+    def _ref_price(self) -> Decimal | None:
+        if self.kind.value() is OrderType.MARKET:
+            return self.market.taker_price(self.side.value())  # type: ignore[arg-type]
+        return quiet_amount(self.price.text())
+
+    def _relink(self, edited: str) -> None:
+        inst = self.instrument
+        if inst is None:
+            return
+        price = self._ref_price()
+        price_text = fmt(price) if price is not None else ""
+        out = link_fields(inst, edited, price_text, self.size.text(), self.total.text(), anchor=self._anchor)
+        for name, text in out.items():
+            fld = self.size if name == "size" else self.total
+            if name == edited:
+                continue
+            fld.set_text(text)
+
+    def _on_slider(self, value: int) -> None:
+        inst = self.instrument
+        self.pct_label.setText(f"{value}%")
+        if inst is None:
+            return
+        out = spot_pct_fill(inst, value, self.side.value(), self.kind.value(), self._ref_price(),  # type: ignore
+                            self.base_available, self.quote_available)
+        if "size" in out and self.size.edit.isEnabled():
+            self.size.set_text(out["size"])
+            self._touched.add("size")
+            self._anchor = "size"
+        if "total" in out:
+            self.total.set_text(out["total"])
+            self._touched.add("total")
+            if not self.size.edit.isEnabled():
+                self._anchor = "total"
+                self._relink("total")
+        if self.kind.value() is OrderType.MARKET and self.side.value() is Side.SELL:
+            self._relink("size")
+        self.revalidate()
+
+    # -- validation and sending -------------------------------------------------------------------------------
+    def inputs(self) -> SpotInputs:
+        return SpotInputs(self.side.value(), self.kind.value(), self.tif.currentData(),  # type: ignore[arg-type]
+                          self.price.text(), self.size.text(), self.total.text())
+
+    def context(self) -> SpotContext:
+        assert self.instrument is not None
+        return SpotContext(self.instrument, self.market, self.base_available, self.quote_available,
+                           self.fat_finger_pct)
+
+    def validate(self, *, client_oid: str | None = None) -> TicketResult | None:
+        if self.instrument is None:
+            return None
+        return build_spot(self.inputs(), self.context(), client_oid=client_oid)
+
+    def revalidate(self, *, show_all: bool = False) -> TicketResult | None:
+        result = self.validate()
+        if result is None:
+            self.submit.setEnabled(False)
+            return None
+        errors = dict(result.errors)
+        fields = {"price": self.price, "size": self.size, "total": self.total}
+        for name, fld in fields.items():
+            shown = show_all or (name in self._touched and bool(fld.text().strip()))
+            fld.set_error(errors.get(name) if shown else None)
+        self.tif_error.setText(errors.get("force", ""))
+        self.tif_error.setVisible("force" in errors)
+        self.form_error.setText(errors.get("form", ""))
+        self.form_error.setVisible("form" in errors)
+        self.preview.setText(result.preview)
+        self.preview.setVisible(bool(result.preview))
+        self.submit.setEnabled(self.client is not None)
+        return result
+
+    def _on_submit(self) -> None:
+        self.timings = {"click": time.perf_counter()}
+        result = self.validate()
+        if result is None or result.request is None:
+            self.revalidate(show_all=True)
+            return
+        self.spawn(self.send(result.request, result.preview, title="Confirm spot order"), "send")
