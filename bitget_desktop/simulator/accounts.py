@@ -228,8 +228,10 @@ def _dump(obj: Any) -> dict[str, Any]:
 
 
 def _load(cls: type, data: dict[str, Any]) -> Any:
+    """Rebuild a record; fields unknown to this version are dropped, missing ones take their defaults."""
     dec = _DECIMAL_FIELDS.get(cls, set())
-    kwargs = {k: (_dec(v) if k in dec else v) for k, v in data.items()}
+    known = {f.name for f in fields(cls)}
+    kwargs = {k: (_dec(v) if k in dec else v) for k, v in data.items() if k in known}
     return cls(**kwargs)
 
 
@@ -271,7 +273,7 @@ def account_from_json(data: dict[str, Any]) -> Account:
             balance=Decimal(fd["balance"]),
             pos_mode=fd["pos_mode"],
         )
-        fb.settings = {s: SymbolSettings(**v) for s, v in fd.get("settings", {}).items()}
+        fb.settings = {s: _load(SymbolSettings, v) for s, v in fd.get("settings", {}).items()}
         for p in fd.get("positions", []):
             pos = _load(Position, p)
             fb.positions[f"{pos.symbol}:{pos.hold_side}"] = pos

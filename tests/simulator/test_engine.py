@@ -278,3 +278,16 @@ def test_persistence_round_trip(engine: Engine, market: FakeMarket, tmp_path) ->
 def test_load_missing_file_gives_fresh_engine(market: FakeMarket, tmp_path) -> None:
     e = Engine.load(tmp_path / "none.json", market, Clock())
     assert e.accounts == {}
+
+
+def test_load_tolerates_fields_from_other_versions(engine: Engine, market: FakeMarket, tmp_path) -> None:
+    engine.spot_place(KEY, "BTCUSDT", "buy", "limit", "0.1", "40000")
+    engine.set_leverage(KEY, "USDT-FUTURES", "BTCUSDT", "5")
+    data = engine.to_json()
+    data["accounts"][0]["orders"][0]["from_the_future"] = 1
+    data["accounts"][0]["futures"][0]["settings"]["BTCUSDT"]["other"] = True
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    again = Engine.load(path, market, Clock())
+    assert len(again.account(KEY).open_orders) == 1
+    assert again.futures_book(KEY, "USDT-FUTURES").settings["BTCUSDT"].cross_leverage == 5
