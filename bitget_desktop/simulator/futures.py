@@ -333,6 +333,8 @@ class FuturesMixin:
         if min_notional > 0 and qty * ref < min_notional and not ro:
             raise EngineError("45110", f"less than the minimum amount {fmt(min_notional)} USDT")
         max_size = _attr(inst, "max_order_size")
+        if order_type == "market":
+            max_size = _attr(inst, "max_market_order_size", default=max_size)
         if max_size is not None and Decimal(str(max_size)) > 0 and qty > Decimal(str(max_size)):
             raise EngineError("45112", "more than the maximum order quantity")
         tp = _opt_decimal(preset_tp, "presetStopSurplusPrice")
