@@ -148,6 +148,9 @@ def build_app(sim: Simulator) -> web.Application:
         is_ws = request.path.startswith("/v2/ws/") or request.path.startswith("/v3/ws/")
         if not is_ws:
             if faults.latency_ms > 0:
+                # Buffer the body first: a client that times out during the delay must not abort the request,
+                # so a delayed order still lands while its answer is lost (the client's lookup path is tested so).
+                await request.read()
                 await asyncio.sleep(faults.latency_ms / 1000)
             if faults.next_http_errors:
                 status = int(faults.next_http_errors.pop(0))
