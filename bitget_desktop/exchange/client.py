@@ -11,13 +11,11 @@ from typing import Any
 
 from bitget_desktop.domain.book import OrderBook
 from bitget_desktop.domain.errors import (
-    AuthenticationError,
     BitgetError,
     ClassicAccountError,
     ExchangeUnavailable,
     NetworkError,
     OrderNotFound,
-    PermissionDenied,
     RateLimited,
     UncertainOrderState,
 )
@@ -102,6 +100,7 @@ class BitgetClient:
         rate_limits: dict[str, float] | None = None,
         resolve_attempts: int = 4,
         resolve_initial_delay: float = 0.25,
+        resolve_settle: float | None = None,
         ws_ping_interval: float = 30.0,
         ws_silence_timeout: float = 45.0,
         ws_reconnect_initial: float = 0.5,
@@ -133,6 +132,8 @@ class BitgetClient:
         )
         self._resolve_attempts = resolve_attempts
         self._resolve_initial = resolve_initial_delay
+        # After a request got no answer it may still be in flight: absence only counts once this long has passed.
+        self._resolve_settle = timeout if resolve_settle is None else resolve_settle
         self.family: AccountFamily | None = None
 
     def __repr__(self) -> str:
@@ -487,10 +488,13 @@ class BitgetClient:
         """
         first_error: BitgetError | None = None
         for attempt in range(2):
+            settle = 0.0
             try:
                 return codec.parse_ack(await self.rest.post(path, body))
             except _UNCERTAIN as exc:
                 first_error = first_error or exc
+                # An HTTP answer (5xx) ends the request; no answer at all means it may still be in flight.
+                settle = self._resolve_settle if isinstance(exc, NetworkError) else 0.0
                 log.warning("place %s (%s): outcome unknown (%s); looking it up", req.symbol, req.client_oid, exc.msg)
             except BitgetError as exc:
                 if attempt == 0:
@@ -498,7 +502,7 @@ class BitgetClient:
                 # The re-send was refused (e.g. duplicate clientOid because the first copy landed late): look again.
                 log.warning("re-send of %s refused (%s); looking it up", req.client_oid, exc.code)
                 first_error = exc
-            found = await self._resolve(lookup)
+            found = await self._resolve(lookup, settle)
             if isinstance(found, Order):
                 return OrderAck(found.order_id, found.client_oid or req.client_oid, found.symbol)
             if found is _ABSENT and attempt == 0:
@@ -512,26 +516,32 @@ class BitgetClient:
             http_status=first_error.http_status if first_error else None,
         )
 
-    async def _resolve(self, lookup: Callable[[], Any]) -> object:
-        """An Order, _ABSENT (seen absent at least twice, the last lookup answered), or None (unknown)."""
-        delays = backoff(self._resolve_initial, 2.0, 4.0, jitter=0.2, rng=self._rng)
+    async def _resolve(self, lookup: Callable[[], Any], settle: float) -> object:
+        """An Order, _ABSENT, or None (unknown).
+
+        Absent means: at least two lookups answered "no such order", the last one did, and it came `settle`
+        seconds or more after the failure (so a request still in flight had time to land).
+        """
+        loop = asyncio.get_running_loop()
+        confirm_after = loop.time() + settle
+        max_delay = 2.0
+        delays = backoff(self._resolve_initial, 2.0, max_delay, jitter=0.2, rng=self._rng)
+        attempts = self._resolve_attempts + int(settle / max_delay) + 1
         absent = 0
-        last_answered = False
-        for _ in range(self._resolve_attempts):
+        for _ in range(attempts):
             await asyncio.sleep(next(delays))
             try:
                 order = await lookup()
             except (NetworkError, ExchangeUnavailable, RateLimited) as exc:
                 log.info("order lookup failed (%s)", exc.code or exc.msg)
-                last_answered = False
+                absent = 0  # an unanswered lookup breaks the chain of "absent" answers
                 continue
-            except (AuthenticationError, PermissionDenied):
-                raise
             if order is not None:
                 return order
             absent += 1
-            last_answered = True
-        return _ABSENT if absent >= 2 and last_answered else None
+            if absent >= 2 and loop.time() >= confirm_after:
+                return _ABSENT
+        return None
 
 
 def _one_id(order_id: str | None, client_oid: str | None) -> None:

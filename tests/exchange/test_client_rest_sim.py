@@ -238,8 +238,9 @@ async def test_lost_answer_resolved_by_lookup(sim, caplog):
         req = OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.LIMIT, size=D("0.001"), price=price)
         sim.faults.latency_ms = 600  # the order lands, but after our timeout
 
-        async def heal():
-            await asyncio.sleep(0.4)
+        async def heal():  # once the order has landed, answers flow again
+            while sim.engine.find_order(KEY, None, req.client_oid) is None:
+                await asyncio.sleep(0.01)
             sim.faults.latency_ms = 0
 
         healer = asyncio.create_task(heal())
