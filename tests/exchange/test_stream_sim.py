@@ -189,3 +189,62 @@ async def test_server_side_lifetime_close_is_just_a_reconnect():
                     await next_matching(events, lambda ev: isinstance(ev, ConnectionEvent) and not ev.connected)
                 await next_matching(events, is_push)
                 assert c.stream.connection(private=False).connects >= 2
+
+
+async def test_futures_private_channels(client):
+    from bitget_desktop.domain.trading import Fill, FuturesAccount, Position
+
+    inst = next(i for i in await client.futures_instruments(USDT) if i.symbol == "BTCUSDT")
+    async with client.stream.events(Subscription.positions(USDT)) as positions, \
+            client.stream.events(Subscription.account(USDT)) as accounts, \
+            client.stream.events(Subscription.fills(USDT)) as fills, \
+            client.stream.events(Subscription.orders(USDT)) as orders:
+        await client.stream.wait_connected(private=True, timeout=TIMEOUT)
+        await asyncio.sleep(0.2)  # let the subscribe requests reach the server
+        req = OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.MARKET, size=Decimal("0.01"))
+        await client.place_futures_order(req)
+        o = await next_matching(orders, lambda ev: is_push(ev) and any(x.client_oid == req.client_oid
+                                                                        for x in ev.items))
+        assert o.items[0].product_type is USDT
+        p = await next_matching(positions, lambda ev: is_push(ev) and any(x.symbol == "BTCUSDT" for x in ev.items))
+        assert isinstance(p.items[0], Position) and p.items[0].size == Decimal("0.01")
+        f = await next_matching(fills, is_push)
+        assert isinstance(f.items[0], Fill) and f.items[0].symbol == "BTCUSDT"
+        a = await next_matching(accounts, is_push)
+        assert isinstance(a.items[0], FuturesAccount) and a.items[0].margin_coin == "USDT"
+
+
+@pytest.mark.parametrize("pt", [SPOT, USDT])
+async def test_every_candle_interval_subscribes(client, pt):
+    tfs = Timeframe.for_product(pt)
+    errors: list = []
+    got: dict = {}
+    done = asyncio.Event()
+
+    def handler(ev):
+        if isinstance(ev, StreamError):
+            errors.append((ev.sub and ev.sub.channel, ev.error))
+            done.set()
+        elif is_push(ev):
+            got[ev.sub.channel] = ev.items[-1]
+            if len(got) == len(tfs):
+                done.set()
+
+    for tf in tfs:
+        await client.stream.subscribe(Subscription.candles(pt, "BTCUSDT", tf), handler)
+    await asyncio.wait_for(done.wait(), TIMEOUT)
+    assert errors == []
+    assert set(got) == {tf.ws_channel for tf in tfs}
+
+
+async def test_secrets_stay_out_of_logs(sim, caplog):
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        async with client_for(sim, Credentials(KEY, "super-secret-value", "pass-phrase-value")) as c:
+            with pytest.raises(e.InvalidPassphrase):
+                await c.spot_balances()
+            async with c.stream.events(Subscription.orders(SPOT)) as events:
+                await next_matching(events, lambda ev: isinstance(ev, StreamError))
+    text = caplog.text + repr(c) + repr(c.rest) + repr(c.stream)
+    assert "super-secret-value" not in text and "pass-phrase-value" not in text
