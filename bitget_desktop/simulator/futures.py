@@ -19,6 +19,7 @@ from bitget_desktop.simulator.accounts import (
 )
 from bitget_desktop.simulator.rules import (
     FEE_Q,
+    MARGIN_Q,
     ZERO,
     _attr,
     _norm_force,
@@ -126,7 +127,7 @@ class FuturesMixin:
                 if pos.symbol == symbol:
                     new_lev = self._leverage_for(fb, symbol, pos.hold_side)
                     if new_lev != pos.leverage:
-                        new_margin = pos.entry_price * pos.size / new_lev
+                        new_margin = (pos.entry_price * pos.size / new_lev).quantize(MARGIN_Q)
                         extra += new_margin - pos.margin
                         changes.append((pos, new_lev, new_margin))
             if extra > 0 and self.futures_metrics(acc, fb)["raw_available"] < extra:
@@ -345,7 +346,7 @@ class FuturesMixin:
         # --- margin ----------------------------------------------------------------------------------------------------
         lev = self._leverage_for(fb, symbol, hold)
         rate = Decimal(str(inst.taker_fee_rate))
-        margin_need = ref * open_qty / lev
+        margin_need = (ref * open_qty / lev).quantize(MARGIN_Q)
         fee_need = ref * qty * rate
         m = self.futures_metrics(acc, fb)
         if open_qty > 0 and m["raw_available"] < margin_need + fee_need:
@@ -415,7 +416,7 @@ class FuturesMixin:
         fee = (notional * rate).quantize(FEE_Q)
         remaining_before = order.size - order.filled_base
         if order.frozen > 0 and remaining_before > 0:
-            release = (order.frozen * qty / remaining_before) if qty < remaining_before else order.frozen
+            release = (order.frozen * qty / remaining_before).quantize(MARGIN_Q) if qty < remaining_before else order.frozen
             order.frozen -= release
         fb.balance -= fee
         profit = ZERO
@@ -482,7 +483,7 @@ class FuturesMixin:
         pos.entry_price = (pos.entry_price * pos.size + price * qty) / new_size
         pos.entry_price = pos.entry_price.quantize(Decimal("1e-10")).normalize()
         pos.size = new_size
-        pos.margin += price * qty / lev
+        pos.margin += (price * qty / lev).quantize(MARGIN_Q)
         pos.total_fee += fee
         pos.u_time = ts
 
@@ -491,7 +492,7 @@ class FuturesMixin:
         key = f"{symbol}:{hold}"
         pos = fb.positions[key]
         pnl = (price - pos.entry_price) * qty if hold == "long" else (pos.entry_price - price) * qty
-        margin_part = pos.margin * qty / pos.size
+        margin_part = (pos.margin * qty / pos.size).quantize(MARGIN_Q) if qty < pos.size else pos.margin
         pos.margin -= margin_part
         pos.size -= qty
         pos.locked = max(ZERO, pos.locked - unlock)

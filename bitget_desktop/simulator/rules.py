@@ -13,6 +13,7 @@ SPOT = "SPOT"
 FORCES = ("gtc", "post_only", "ioc", "fok")
 DEFAULT_MMR = Decimal("0.004")
 FEE_Q = Decimal("1e-12")
+MARGIN_Q = Decimal("1e-8")  # margins are kept to 8 decimals, like Bitget's account figures
 CLIENT_OID_RE = re.compile(r"^[\x21-\x7e]{1,50}$")
 MAX_STORED_FILLS = 5000
 MAX_STORED_ORDERS = 5000

@@ -527,3 +527,11 @@ def test_one_way_single_trade_side_tags_are_accepted(engine: Engine) -> None:
     with pytest.raises(EngineError) as info:
         place(engine, "buy", "1", trade_side="buy_single")
     assert info.value.code == "40774"
+
+
+def test_margins_are_kept_to_eight_decimals(engine: Engine) -> None:
+    engine.set_leverage(KEY, PT, SYM, "7")
+    place(engine, "buy", "1")
+    [view] = engine.position_views(engine.account(KEY), fb(engine), ws=False)
+    assert view["marginSize"] == "7143.00000000".rstrip("0").rstrip(".") or len(view["marginSize"].split(".")[-1]) <= 8
+    assert len(view["marginSize"].split(".")[-1]) <= 8
