@@ -533,5 +533,4 @@ def test_margins_are_kept_to_eight_decimals(engine: Engine) -> None:
     engine.set_leverage(KEY, PT, SYM, "7")
     place(engine, "buy", "1")
     [view] = engine.position_views(engine.account(KEY), fb(engine), ws=False)
-    assert view["marginSize"] == "7143.00000000".rstrip("0").rstrip(".") or len(view["marginSize"].split(".")[-1]) <= 8
     assert len(view["marginSize"].split(".")[-1]) <= 8
