@@ -211,7 +211,8 @@ class Account:
 
 _DECIMAL_FIELDS = {
     SpotBalance: {"available", "frozen", "locked"},
-    SimOrder: {"price", "size", "filled_base", "filled_quote", "fee", "preset_tp", "preset_sl", "total_profits", "frozen"},
+    SimOrder: {"price", "size", "filled_base", "filled_quote", "fee", "preset_tp", "preset_sl", "total_profits",
+               "frozen"},
     SimFill: {"price", "size", "quote", "fee", "profit"},
     Position: {"size", "entry_price", "margin", "locked", "achieved_profits", "total_fee"},
     PlanOrder: {"trigger_price", "size"},

@@ -320,7 +320,8 @@ class Engine(FuturesMixin):
         order = SimOrder(
             order_id=self._new_id(), client_oid=oid, symbol=symbol, product=SPOT, side=side, order_type=order_type,
             force=force if order_type == "limit" else "gtc", price=px, size=qty, c_time=now, u_time=now,
-            exec_side=side, frozen=need, frozen_coin=coin, order_source="market" if order_type == "market" else "normal",
+            exec_side=side, frozen=need, frozen_coin=coin,
+            order_source="market" if order_type == "market" else "normal",
             fee_coin=base if side == "buy" else quote,
         )
         bal.available -= need

@@ -343,7 +343,7 @@ class FuturesMixin:
         if (tp is not None or sl is not None) and open_qty > 0:
             self._check_tpsl(hold, ref, tp, sl)
         oid = self._check_client_oid(acc, client_oid, product)
-        # --- margin ----------------------------------------------------------------------------------------------------
+        # --- margin ---------------------------------------------------------------------------------------------------
         lev = self._leverage_for(fb, symbol, hold)
         rate = Decimal(str(inst.taker_fee_rate))
         margin_need = (ref * open_qty / lev).quantize(MARGIN_Q)
@@ -416,7 +416,9 @@ class FuturesMixin:
         fee = (notional * rate).quantize(FEE_Q)
         remaining_before = order.size - order.filled_base
         if order.frozen > 0 and remaining_before > 0:
-            release = (order.frozen * qty / remaining_before).quantize(MARGIN_Q) if qty < remaining_before else order.frozen
+            release = order.frozen
+            if qty < remaining_before:
+                release = (order.frozen * qty / remaining_before).quantize(MARGIN_Q)
             order.frozen -= release
         fb.balance -= fee
         profit = ZERO
@@ -570,7 +572,7 @@ class FuturesMixin:
             want = pos.size if size is None else min(size, pos.size)
             if avail < want:  # free the size reserved by pending close orders first
                 for o in list(acc.open_orders.values()):
-                    if o.product == fb.product and o.symbol == symbol and o.trade_side == "close" and o.pos_side == hold:
+                    if (o.product, o.symbol, o.trade_side, o.pos_side) == (fb.product, symbol, "close", hold):
                         self._cancel(acc, o, "position closed")
                 avail = pos.size - pos.locked
             qty = avail if size is None else min(size, avail)

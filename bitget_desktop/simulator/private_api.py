@@ -561,7 +561,8 @@ async def _params(request: web.Request) -> Params:
     return params
 
 
-def _make_handler(engine: Engine, auth: Any, method: str, fn: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
+def _make_handler(engine: Engine, auth: Any, method: str,
+                  fn: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
     permission = "trade" if method == "POST" else "read"
 
     async def handler(request: web.Request) -> web.Response:

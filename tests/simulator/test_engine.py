@@ -49,7 +49,8 @@ class Clock:
 @pytest.fixture
 def market() -> FakeMarket:
     m = FakeMarket()
-    m.set_book("SPOT", "BTCUSDT", [("49990", "0.5"), ("49980", "1")], [("50010", "0.2"), ("50020", "0.3"), ("50030", "5")])
+    m.set_book("SPOT", "BTCUSDT", [("49990", "0.5"), ("49980", "1")],
+               [("50010", "0.2"), ("50020", "0.3"), ("50030", "5")])
     m.marks[("SPOT", "BTCUSDT")] = D("50000")
     return m
 

@@ -117,7 +117,8 @@ def err(resp, code: str) -> dict:
 
 async def test_spot_round_trip_shapes(api) -> None:
     c, engine, *_ = api
-    placed = ok(await c.post("/api/v2/spot/trade/place-order", {"symbol": "BTCUSDT", "side": "buy", "orderType": "limit",
+    placed = ok(await c.post("/api/v2/spot/trade/place-order", {"symbol": "BTCUSDT", "side": "buy",
+                                                                "orderType": "limit",
                                                                 "force": "GTC", "price": "49000", "size": "0.1",
                                                                 "clientOid": "mine-1"}))
     assert placed["clientOid"] == "mine-1" and placed["orderId"].isdigit()
@@ -250,7 +251,8 @@ async def test_mix_hedge_flow_and_orders(api) -> None:
     err(await c.post("/api/v2/mix/order/cancel-order", q | {"orderId": "12345"}), "40768")
     err(await c.get("/api/v2/mix/order/detail", symbol="BTCUSDT", productType="USDT-FUTURES", orderId="12345"),
         "40109")
-    res = ok(await c.post("/api/v2/mix/order/batch-cancel-orders", q | {"orderIdList": [{"orderId": close["orderId"]}]}))
+    res = ok(await c.post("/api/v2/mix/order/batch-cancel-orders",
+                          q | {"orderIdList": [{"orderId": close["orderId"]}]}))
     assert res["successList"][0]["orderId"] == close["orderId"]
     detail = ok(await c.get("/api/v2/mix/order/detail", **q, orderId=close["orderId"]))
     assert detail["state"] == "canceled"
@@ -294,7 +296,8 @@ def test_every_brief_route_is_registered() -> None:
 async def test_lenient_parsing_and_error_paths(api) -> None:
     c, engine, *_ = api
     # numbers as JSON numbers, enums in any case
-    placed = ok(await c.post("/api/v2/spot/trade/place-order", {"symbol": "btcusdt", "side": "BUY", "orderType": "Limit",
+    placed = ok(await c.post("/api/v2/spot/trade/place-order", {"symbol": "btcusdt", "side": "BUY",
+                                                                "orderType": "Limit",
                                                                 "force": "Post_Only", "price": 40000, "size": 0.01}))
     assert engine.find_order(CREDS.api_key, placed["orderId"]).force == "post_only"
     q = {"symbol": "BTCUSDT", "productType": "USDT-FUTURES", "marginCoin": "usdt"}
