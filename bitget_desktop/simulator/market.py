@@ -113,10 +113,12 @@ class MarketData:
 
     def __init__(self, seed: int = 7, *, clock: Clock | None = None, tick_ms: int = 200,
                  instruments: Iterable[InstrumentSpec] = INSTRUMENTS,
-                 history_start_ms: int = DEFAULT_HISTORY_START) -> None:
+                 history_start_ms: int | None = None) -> None:
         self.seed = int(seed)
         self.clock: Clock = clock or now_ms
         self.tick_ms = tick_ms
+        if history_start_ms is None:  # listed since 2025-01-01, and in any case for at least 400 days
+            history_start_ms = min(DEFAULT_HISTORY_START, (self.clock() // DAY - 400) * DAY)
         self.history_start_ms = history_start_ms
         self._specs = list(instruments)
         self._paths: dict[int, CoinPath] = {}

@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from bitget_desktop.simulator.auth import ApiKeySpec, Auth
-from bitget_desktop.simulator.market import DEFAULT_HISTORY_START, MarketData
+from bitget_desktop.simulator.market import MarketData
 from bitget_desktop.simulator.public_api import register_public_routes
 from bitget_desktop.simulator.wire import ApiError, Clock, error_response, now_ms, ok
 
@@ -64,7 +64,7 @@ class SimulatorConfig:
     book_checksum: bool = True            # send `checksum` on books pushes (snapshots 0)
     ws_idle_timeout_s: float = 120.0      # close sockets that sent no ping for this long
     ws_max_lifetime_s: float | None = 24 * 3600.0  # Bitget disconnects every 24 h
-    history_start_ms: int = DEFAULT_HISTORY_START
+    history_start_ms: int | None = None   # first day with candles (default: 2025-01-01 or 400 days back)
     save_interval_s: float = 5.0
 
 
