@@ -1,4 +1,24 @@
-"""Order-parameter normalisation and small pure rules shared by the spot and futures halves of the engine."""
+"""Order-parameter normalisation and small pure rules shared by the spot and futures halves of the engine.
+
+Bitget codes the engine answers (V = seen in a real response or Bitget's own error table / docs; C = our choice):
+  40019 parameter missing (V table)            40020 parameter malformed / unknown enum (V table)
+  40017 body is not a JSON object (V table)    40305 clientOid > 50 chars or non-printable (V ccxt)
+  43118 spot duplicate clientOid (V table)     40786 futures duplicate clientOid (V SDK docstring, live logs)
+  41103 price scale (V ccxt)                   45115 price not on tick (V table)
+  40808 size scale / not on lot (V ccxt)       43006 spot below minTradeAmount (V table)
+  45110 below minimum notional (V ccxt)        45111 futures below minTradeNum (V table)
+  45112 above max (market) order size (V table) 43012 spot insufficient balance (V ccxt)
+  40762 futures margin insufficient (V ccxt)   43001 spot cancel of an unknown/finished order (V table)
+  40768 futures cancel unknown (V ccxt)        40109 futures detail unknown (V table; orderInfo answers [])
+  40774 tradeSide in one-way / none in hedge (V ccxt issues #19140 #20729 for the first; C for the second)
+  400172 "side mismatch" buy_single vs sell (V issue text)   22002 no position to close (V table)
+  40757 close larger than the free position (V table)       40920 position mode switch refused (V table)
+  45117 margin mode change refused (V table)   43050 leverage outside min/max (V table)
+  40893 not enough margin for a lower leverage (V table)    40829/40831/40833/40835 preset TP/SL side (V table)
+  43025 plan order unknown (V ccxt)            40306 batch larger than 50 (C limit; V code)
+  40034 unknown spot symbol (C)                40102 unknown contract (V ccxt)
+post_only that would take: accepted, then cancelled with no fill (C: no public capture of Bitget's behaviour found).
+"""
 
 from __future__ import annotations
 
