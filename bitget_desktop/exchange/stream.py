@@ -30,6 +30,7 @@ from bitget_desktop.exchange.backoff import Verdict, backoff, classify
 from bitget_desktop.exchange.classic.ws import Subscription, arg_key, decode_items
 from bitget_desktop.exchange.clock import ServerClock
 from bitget_desktop.exchange.environments import Environment
+from bitget_desktop.exchange.ratelimit import TokenBucket
 from bitget_desktop.exchange.signing import Credentials, ws_login_args
 
 __all__ = [
@@ -51,6 +52,10 @@ PING_INTERVAL = 30.0
 SILENCE_TIMEOUT = 45.0          # no frame (not even "pong") for this long => the socket is dead
 LOGIN_TIMEOUT = 10.0
 ARGS_PER_REQUEST = 20           # keeps each request well under Bitget's 4096-byte args limit
+# Bitget disconnects a client that sends more than 10 messages per second (pings included): at most 2 + 8/s
+# leaves every one-second window at <= 10.
+SEND_RATE = 8.0
+SEND_BURST = 2.0
 
 
 # -- events ------------------------------------------------------------------------------------------------------
@@ -296,6 +301,9 @@ class Connection:
         self.failure: BitgetError | None = None
         self._last_rx = 0.0
         self._received = False
+        self._send_bucket = TokenBucket(SEND_RATE, SEND_BURST)
+        self._pending: deque[tuple[str, Subscription]] = deque()
+        self._flusher: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"Connection({self.url!r}, private={self.private}, connected={self.connected.is_set()})"
@@ -307,7 +315,7 @@ class Connection:
 
     async def add(self, sub: Subscription, handler: Handler) -> None:
         if self.router.add(sub, handler):
-            await self._send_op("subscribe", [sub])
+            self._queue("subscribe", sub)
         elif sub.is_book:
             book = self.router.book(sub)
             if book is not None and not book.stale:
@@ -316,7 +324,7 @@ class Connection:
 
     async def remove(self, sub: Subscription, handler: Handler) -> None:
         if self.router.remove(sub, handler):
-            await self._send_op("unsubscribe", [sub])
+            self._queue("unsubscribe", sub)
 
     async def close(self) -> None:
         self._closing = True
@@ -344,20 +352,43 @@ class Connection:
         task.add_done_callback(self._tasks.discard)
 
     def _request_resubscribe(self, sub: Subscription) -> None:
-        async def resub() -> None:
-            await self._send_op("unsubscribe", [sub])
-            await self._send_op("subscribe", [sub])
+        self._queue("unsubscribe", sub)
+        self._queue("subscribe", sub)
 
-        self._spawn(resub())
+    def _queue(self, op: str, sub: Subscription) -> None:
+        """Send (un)subscribe requests soon, batched: requests queued while waiting for a send slot share a frame."""
+        if not self.connected.is_set():
+            return  # the session subscribes everything the router holds once (re)connected
+        self._pending.append((op, sub))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+            self._tasks.add(self._flusher)
+            self._flusher.add_done_callback(self._tasks.discard)
 
-    async def _send_op(self, op: str, subs: Iterable[Subscription]) -> None:
+    async def _flush(self) -> None:
+        pending = self._pending
+        while pending:
+            await asyncio.sleep(0)  # let adds from the same moment join this batch
+            op = pending[0][0]
+            batch: list[Subscription] = []
+            while pending and pending[0][0] == op and len(batch) < ARGS_PER_REQUEST:
+                batch.append(pending.popleft()[1])
+            await self._send(orjson.dumps({"op": op, "args": [s.arg() for s in batch]}).decode())
+
+    async def _send(self, text: str) -> None:
+        """Every outgoing frame goes through the per-connection send budget."""
         ws = self._ws
-        if ws is None or not self.connected.is_set():
-            return  # sent on (re)connect
+        if ws is None:
+            return
+        await self._send_bucket.acquire()
+        with contextlib.suppress(WebSocketException, OSError):
+            await ws.send(text)
+
+    async def _subscribe_all(self, subs: Iterable[Subscription]) -> None:
+        self._pending.clear()  # everything is (re)sent here
         args = [s.arg() for s in subs]
         for i in range(0, len(args), ARGS_PER_REQUEST):
-            with contextlib.suppress(WebSocketException, OSError):
-                await ws.send(orjson.dumps({"op": op, "args": args[i : i + ARGS_PER_REQUEST]}).decode())
+            await self._send(orjson.dumps({"op": "subscribe", "args": args[i : i + ARGS_PER_REQUEST]}).decode())
 
     def _on_control(self, msg: dict[str, Any]) -> bool:
         event = msg.get("event")
@@ -442,7 +473,7 @@ class Connection:
             self.router.broadcast(ConnectionEvent(self.private, True, "connected"))
             subs = self.router.subscriptions
             if subs:
-                await self._send_op("subscribe", subs)
+                await self._subscribe_all(subs)
             done, _ = await asyncio.wait([reader, *helpers], return_when=asyncio.FIRST_COMPLETED)
             for t in done:
                 exc = t.exception()
@@ -465,7 +496,7 @@ class Connection:
         loop = asyncio.get_running_loop()
         self._login_waiter = loop.create_future()
         args = ws_login_args(self._credentials, self._clock.now_s())
-        await ws.send(orjson.dumps({"op": "login", "args": [args]}).decode())
+        await self._send(orjson.dumps({"op": "login", "args": [args]}).decode())
         try:
             done, _ = await asyncio.wait([self._login_waiter, reader], timeout=LOGIN_TIMEOUT,
                                          return_when=asyncio.FIRST_COMPLETED)
@@ -492,7 +523,7 @@ class Connection:
     async def _pinger(self, ws: ClientConnection) -> None:
         while True:
             await asyncio.sleep(self.ping_interval)
-            await ws.send("ping")
+            await self._send("ping")
 
     async def _watchdog(self, ws: ClientConnection) -> None:
         loop = asyncio.get_running_loop()
