@@ -348,8 +348,7 @@ class SeriesHistory:
         rows = self._live_rows(day) if kind == "market" else []
         if rows:
             arr = arr.copy()
-            for i, row in rows:
-                arr[i, 1:] = row
+            arr[[i for i, _ in rows], 1:] = np.array([row for _, row in rows], dtype=float)
         last = (now - day * DAY) // MINUTE
         if last < 1439:
             arr = arr[: max(0, last + 1)]

@@ -70,6 +70,13 @@ class FeedEvent(NamedTuple):
     ts: int
     trades: list[Trade]
     book_update: tuple[dict[int, int], dict[int, int], int, int] | None
+    printed: tuple[Trade, ...] = ()  # trades put on the tape by `record_trade` (users' taker fills) since last step
+
+    def public_trades(self) -> list[Trade]:
+        """Everything printed on the tape during the step, oldest first."""
+        if not self.printed:
+            return self.trades
+        return sorted([*self.trades, *self.printed], key=lambda t: t.ts)
 
     def update_strings(self) -> tuple[list[list[str]], list[list[str]]]:
         if self.book_update is None:
@@ -106,6 +113,7 @@ class _Live:
         self.open_utc_day = -1
         self.open_utc = 0
         self.spacing = 1
+        self.printed: list[Trade] = []
 
 
 class MarketData:
@@ -340,7 +348,8 @@ class MarketData:
         if trades:
             lv.last_px = trades[-1].price
         upd = self._move_book(lv, lv.last_px if trades else px, trades[-1].side if trades else None)
-        return FeedEvent(s, t, trades, upd)
+        printed, lv.printed = tuple(lv.printed), []
+        return FeedEvent(s, t, trades, upd, printed)
 
     def _trade(self, lv: _Live, ts: int, price: int) -> Trade:
         s = lv.spec
@@ -378,6 +387,8 @@ class MarketData:
         lv.tape.append(tr)
         self._apply_to_candle(lv, tr)
         lv.last_px = p
+        if len(lv.printed) < 1000:
+            lv.printed.append(tr)
 
     # -- order book -------------------------------------------------------------------------------------------------
     def _level_size(self, lv: _Live, depth: int) -> int:

@@ -381,8 +381,9 @@ class WsHub:
             elif channel == "ticker":
                 out = _dumps([self._ticker(spec)])
             elif channel == "trade":
-                if ev.trades:
-                    out = _dumps(self._trades(spec, list(reversed(ev.trades))))
+                trades = ev.public_trades()
+                if trades:
+                    out = _dumps(self._trades(spec, list(reversed(trades))))
             else:
                 tf = parse_ws_candle(channel)
                 if tf is not None:
