@@ -499,9 +499,13 @@ class BitgetClient:
             except BitgetError as exc:
                 if attempt == 0:
                     raise
-                # The re-send was refused (e.g. duplicate clientOid because the first copy landed late): look again.
+                # The re-send was refused: a duplicate clientOid means the first copy landed late after all;
+                # any other refusal is final (the order is confirmed absent and was rejected again).
                 log.warning("re-send of %s refused (%s); looking it up", req.client_oid, exc.code)
-                first_error = exc
+                late = await self._resolve(lookup, 0.0)
+                if isinstance(late, Order):
+                    return OrderAck(late.order_id, late.client_oid or req.client_oid, late.symbol)
+                raise
             found = await self._resolve(lookup, settle)
             if isinstance(found, Order):
                 return OrderAck(found.order_id, found.client_oid or req.client_oid, found.symbol)

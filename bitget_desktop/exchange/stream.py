@@ -340,7 +340,7 @@ class Connection:
         self._tasks.clear()
 
     async def drop(self) -> None:
-        """Close the current socket (the run loop reconnects); used by the watchdog and tests."""
+        """Close the current socket; the run loop reconnects (e.g. after the network changed)."""
         ws = self._ws
         if ws is not None:
             await ws.close()
