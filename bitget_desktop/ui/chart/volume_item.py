@@ -21,11 +21,20 @@ class VolumeItem(StoreItem):
 
     def set_theme(self, theme: ChartTheme) -> None:
         self.theme = theme
+        # Opaque colours pre-blended with the background: they look like the translucent ones over a plain
+        # background but fill without per-pixel blending.
+        bg = QtGui.QColor(theme.background)
+        a = theme.volume_alpha / 255.0
         cols = []
         for c in (theme.up, theme.down):
             q = QtGui.QColor(c)
-            q.setAlpha(theme.volume_alpha)
-            cols.append(q)
+            cols.append(
+                QtGui.QColor(
+                    round(q.red() * a + bg.red() * (1 - a)),
+                    round(q.green() * a + bg.green() * (1 - a)),
+                    round(q.blue() * a + bg.blue() * (1 - a)),
+                )
+            )
         self._pens = tuple(pen(c) for c in cols)
         self._brushes = tuple(QtGui.QBrush(c) for c in cols)
         self.update()
