@@ -1,0 +1,631 @@
+"""The USDT-M perpetual ticket: position-mode toggle, margin mode and leverage as Bitget reports them, intent buttons
+for the mode, preset TP/SL, a preview of what the order does, and Close / Reverse on the symbol's positions."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any, Iterable
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bitget_desktop.domain.errors import BitgetError
+from bitget_desktop.domain.market import Instrument, Ticker
+from bitget_desktop.domain.trading import (
+    FuturesAccount,
+    HoldSide,
+    Intent,
+    MarginMode,
+    OrderType,
+    Position,
+    PositionMode,
+    TimeInForce,
+)
+from bitget_desktop.ui.trading.base import TicketBase, describe_bitget_error
+from bitget_desktop.ui.trading.model import (
+    MarketState,
+    PerpContext,
+    PerpInputs,
+    TicketResult,
+    build_perp,
+    perp_pct_size,
+    quiet_amount,
+    snap_field,
+)
+from bitget_desktop.ui.trading.numbers import fmt
+from bitget_desktop.ui.trading.positions import PositionActions
+from bitget_desktop.ui.trading.spot_ticket import TIF_LABELS
+from bitget_desktop.ui.trading.widgets import AmountField, Segmented
+
+MODE_SWITCH_HINT = ("Bitget switches one-way/hedge for the whole USDT-M account only when no position is open and "
+                    "no order is pending: close the positions and cancel the orders first.")
+MARGIN_SWITCH_HINT = "Bitget changes the margin mode of a symbol only while it has no position and no open order."
+
+INTENT_LABELS = {
+    Intent.OPEN_LONG: "Open Long", Intent.OPEN_SHORT: "Open Short",
+    Intent.CLOSE_LONG: "Close Long", Intent.CLOSE_SHORT: "Close Short",
+    Intent.BUY: "Buy / Long", Intent.SELL: "Sell / Short",
+}
+_TONE = {Intent.OPEN_LONG: "buy", Intent.CLOSE_SHORT: "buy", Intent.BUY: "buy",
+         Intent.OPEN_SHORT: "sell", Intent.CLOSE_LONG: "sell", Intent.SELL: "sell"}
+
+
+class PositionRow(QWidget):
+    """One open position with Close (market), Close at the ticket's price (limit) and Reverse."""
+
+    def __init__(self, pos: Position, inst: Instrument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.position = pos
+        self.setObjectName(f"position_{pos.hold_side.value}")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        upl = f"{pos.unrealized_pl:+.2f}" if pos.unrealized_pl else "0.00"
+        self.label = QLabel(f"{pos.hold_side.value.upper()} {fmt(pos.size)} @ {fmt(pos.entry_price, inst.price_places)}"
+                            f" · {pos.leverage}x · uPnL {upl}", self)
+        self.label.setProperty("tone", "buy" if pos.hold_side is HoldSide.LONG else "sell")
+        lay.addWidget(self.label, 1)
+        self.close_market = QPushButton("Close", self)
+        self.close_market.setObjectName("closeMarket")
+        self.close_market.setToolTip("Close the whole position at market (reduce-only)")
+        self.close_limit = QPushButton("Close limit", self)
+        self.close_limit.setObjectName("closeLimit")
+        self.close_limit.setToolTip("Close the whole position with a reduce-only limit order at the ticket's price")
+        self.reverse = QPushButton("Reverse", self)
+        self.reverse.setObjectName("reverse")
+        self.reverse.setToolTip("Close at market, then open the same size the other way")
+        for b in (self.close_market, self.close_limit, self.reverse):
+            b.setProperty("tone", "close")
+            lay.addWidget(b)
+
+
+class PerpTicket(TicketBase):
+    """Order entry for one USDT-M perpetual; `set_price` takes clicks from the book or the chart."""
+
+    refreshed = Signal()  # account, positions and ticker were read from the exchange
+
+    def __init__(self, client: Any = None, **kw: Any) -> None:
+        super().__init__(client, **kw)
+        self.setObjectName("perpTicket")
+        self.position_mode: PositionMode | None = None  # as Bitget reports it
+        self.margin_mode: MarginMode | None = None
+        self.leverage: int | None = None
+        self.available: Decimal | None = None
+        self.positions: list[Position] = []
+        self.preview_intent: Intent = Intent.BUY
+        self._touched: set[str] = set()
+        self.refreshes = 0
+        self.actions = PositionActions(client, lambda p: self.instrument, spawn=self.spawn, parent=self)
+        self.actions.done.connect(lambda text: self._after_action("position-action", text))
+        self.actions.failed.connect(lambda text: self._after_action("rejected", text))
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 8, 8, 8)
+        lay.setSpacing(6)
+
+        # -- account settings as the exchange reports them
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.addWidget(QLabel("Position mode", self), 0, 0)
+        self.mode_toggle = Segmented([(PositionMode.ONE_WAY, "One-way"), (PositionMode.HEDGE, "Hedge")],
+                                     "posMode", self)
+        self.mode_toggle.setToolTip("One-way: one net position per symbol. Hedge: a long and a short side at once. "
+                                    "Applies to the whole USDT-M account.")
+        grid.addWidget(self.mode_toggle, 0, 1, 1, 2)
+        grid.addWidget(QLabel("Margin", self), 1, 0)
+        self.margin_toggle = Segmented([(MarginMode.CROSSED, "Cross"), (MarginMode.ISOLATED, "Isolated")],
+                                       "marginMode", self)
+        grid.addWidget(self.margin_toggle, 1, 1, 1, 2)
+        grid.addWidget(QLabel("Leverage", self), 2, 0)
+        self.leverage_spin = QSpinBox(self)
+        self.leverage_spin.setObjectName("leverage")
+        self.leverage_spin.setSuffix("x")
+        self.leverage_spin.setRange(1, 125)
+        self.leverage_spin.setValue(10)
+        grid.addWidget(self.leverage_spin, 2, 1)
+        self.leverage_set = QPushButton("Set", self)
+        self.leverage_set.setObjectName("setLeverage")
+        self.leverage_set.setToolTip("Send this leverage to Bitget for the symbol")
+        grid.addWidget(self.leverage_set, 2, 2)
+        grid.setColumnStretch(1, 1)
+        lay.addLayout(grid)
+        self.reported = QLabel("Bitget reports: —", self)
+        self.reported.setObjectName("muted")
+        self.reported.setWordWrap(True)
+        lay.addWidget(self.reported)
+        self.mode_note = QLabel("", self)
+        self.mode_note.setObjectName("modeNote")
+        self.mode_note.setWordWrap(True)
+        self.mode_note.hide()
+        lay.addWidget(self.mode_note)
+
+        # -- order fields
+        top = QHBoxLayout()
+        self.kind = Segmented([(OrderType.LIMIT, "Limit"), (OrderType.MARKET, "Market")], "kind", self)
+        top.addWidget(self.kind, 1)
+        self.tif = QComboBox(self)
+        self.tif.setObjectName("tif")
+        for value, label in TIF_LABELS:
+            self.tif.addItem(label.split(" · ")[0], value)
+            self.tif.setItemData(self.tif.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
+        top.addWidget(self.tif)
+        lay.addLayout(top)
+        self.available_label = QLabel("Available: —", self)
+        self.available_label.setObjectName("available")
+        lay.addWidget(self.available_label)
+
+        fields = QGridLayout()
+        fields.setHorizontalSpacing(6)
+        fields.setVerticalSpacing(3)
+        self.price = AmountField("price", "USDT", "price", self)
+        self.size = AmountField("size", "BTC", "size", self)
+        self.take_profit = AmountField("take_profit", "USDT", "optional", self)
+        self.stop_loss = AmountField("stop_loss", "USDT", "optional", self)
+        self._fields = {"price": self.price, "size": self.size, "take_profit": self.take_profit,
+                        "stop_loss": self.stop_loss}
+        for row, (label, fld) in enumerate((("Price", self.price), ("Size", self.size), ("Take profit", self.take_profit),
+                                            ("Stop loss", self.stop_loss))):
+            lab = QLabel(label, self)
+            lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            lab.setContentsMargins(0, 4, 0, 0)
+            fields.addWidget(lab, row, 0)
+            fields.addWidget(fld, row, 1)
+        fields.setColumnStretch(1, 1)
+        lay.addLayout(fields)
+        slider_row = QHBoxLayout()
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setObjectName("pctSlider")
+        self.slider.setRange(0, 100)
+        self.slider.setPageStep(25)
+        self.slider.setTickInterval(25)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.setToolTip("Share of the available margin at the chosen leverage")
+        self.pct_label = QLabel("0%", self)
+        self.pct_label.setObjectName("muted")
+        self.pct_label.setMinimumWidth(36)
+        slider_row.addWidget(self.slider, 1)
+        slider_row.addWidget(self.pct_label)
+        lay.addLayout(slider_row)
+
+        self.preview = QLabel("", self)
+        self.preview.setObjectName("preview")
+        self.preview.setWordWrap(True)
+        lay.addWidget(self.preview)
+        self.form_error = QLabel("", self)
+        self.form_error.setObjectName("fieldError")
+        self.form_error.setWordWrap(True)
+        self.form_error.hide()
+        lay.addWidget(self.form_error)
+
+        # -- intent buttons: hedge and one-way sets, one of them visible
+        self.intent_buttons: dict[Intent, QPushButton] = {}
+        self.hedge_box = QWidget(self)
+        hg = QGridLayout(self.hedge_box)
+        hg.setContentsMargins(0, 0, 0, 0)
+        for i, intent in enumerate((Intent.OPEN_LONG, Intent.OPEN_SHORT, Intent.CLOSE_LONG, Intent.CLOSE_SHORT)):
+            hg.addWidget(self._intent_button(intent, self.hedge_box), i // 2, i % 2)
+        self.one_way_box = QWidget(self)
+        og = QGridLayout(self.one_way_box)
+        og.setContentsMargins(0, 0, 0, 0)
+        og.addWidget(self._intent_button(Intent.BUY, self.one_way_box), 0, 0)
+        og.addWidget(self._intent_button(Intent.SELL, self.one_way_box), 0, 1)
+        self.reduce_only = QCheckBox("Reduce-only (only closes; never opens or flips)", self.one_way_box)
+        self.reduce_only.setObjectName("reduceOnly")
+        og.addWidget(self.reduce_only, 1, 0, 1, 2)
+        lay.addWidget(self.hedge_box)
+        lay.addWidget(self.one_way_box)
+        lay.addWidget(self._status_row())
+
+        self.positions_box = QWidget(self)
+        self.positions_layout = QVBoxLayout(self.positions_box)
+        self.positions_layout.setContentsMargins(0, 0, 0, 0)
+        self.positions_layout.setSpacing(2)
+        self.no_position = QLabel("No open position", self.positions_box)
+        self.no_position.setObjectName("muted")
+        self.positions_layout.addWidget(self.no_position)
+        lay.addWidget(self.positions_box)
+        self.position_rows: list[PositionRow] = []
+        self.cancel_all_button = QPushButton("Cancel all orders", self)
+        self.cancel_all_button.setObjectName("cancelAll")
+        self.cancel_all_button.setToolTip("Cancel every open order of this symbol (Ctrl+Shift+X)")
+        lay.addWidget(self.cancel_all_button)
+        lay.addStretch(1)
+
+        self.mode_toggle.changed.connect(self._on_mode_clicked)
+        self.margin_toggle.changed.connect(self._on_margin_clicked)
+        self.leverage_set.clicked.connect(self._on_leverage_clicked)
+        self.leverage_spin.valueChanged.connect(lambda _v: self.revalidate())
+        self.kind.changed.connect(lambda _v: self._on_kind())
+        self.tif.currentIndexChanged.connect(lambda _i: self.revalidate())
+        self.reduce_only.toggled.connect(lambda _c: self._set_preview_intent(self.preview_intent))
+        for f in self._fields.values():
+            f.edited.connect(self._on_edited)
+            f.finished.connect(self._on_finished)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.cancel_all_button.clicked.connect(self.request_cancel_all)
+        self._show_mode(None)
+        self._on_kind()
+
+    def _intent_button(self, intent: Intent, parent: QWidget) -> QPushButton:
+        b = QPushButton(INTENT_LABELS[intent], parent)
+        b.setObjectName(f"intent_{intent.value}")
+        b.setProperty("tone", _TONE[intent])
+        b.setMinimumHeight(32)
+        b.clicked.connect(lambda _=False, i=intent: self._on_intent(i))
+        b.installEventFilter(self)
+        self.intent_buttons[intent] = b
+        return b
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        """Hovering or focusing an intent button previews that intent."""
+        if event.type() in (QEvent.Type.Enter, QEvent.Type.FocusIn):
+            for intent, b in self.intent_buttons.items():
+                if b is obj:
+                    self._set_preview_intent(intent)
+        return super().eventFilter(obj, event)
+
+    # -- external inputs --------------------------------------------------------------------------------------
+    def set_client(self, client: Any, spawn: Any = None) -> None:
+        super().set_client(client, spawn)
+        self.actions.client = client
+
+    def set_instrument(self, inst: Instrument) -> None:
+        if not inst.product_type.is_futures:
+            raise ValueError("PerpTicket takes futures instruments")
+        changed = self.instrument is None or self.instrument.symbol != inst.symbol \
+            or self.instrument.product_type is not inst.product_type
+        self.instrument = inst
+        if changed:
+            self.market = MarketState()
+            self.positions = []
+            self.leverage = None
+            self.margin_mode = None
+            for f in self._fields.values():
+                f.set_text("")
+                f.set_error(None)
+            self._touched.clear()
+            self._rebuild_positions()
+        coin = inst.margin_coin or inst.quote_coin
+        for f in (self.price, self.take_profit, self.stop_loss):
+            f.set_unit(inst.quote_coin)
+        self.size.set_unit(inst.base_coin)
+        self.leverage_spin.setRange(max(1, inst.min_leverage), max(inst.max_leverage, inst.min_leverage, 1))
+        self.available_label.setText(f"Available: — {coin}")
+        self.cancel_all_button.setText(f"Cancel all {inst.symbol} orders")
+        self.revalidate()
+
+    def set_ticker(self, t: Ticker) -> None:
+        inst = self.instrument
+        if inst is None or t.symbol != inst.symbol or t.product_type is not inst.product_type:
+            return
+        self.market = MarketState(last=t.last or None, bid=t.bid or None, ask=t.ask or None,
+                                  mark=t.mark_price or None)
+        self.revalidate()
+
+    def set_market(self, market: MarketState) -> None:
+        self.market = market
+        self.revalidate()
+
+    def set_account(self, accounts: Iterable[Any]) -> None:
+        """Futures account records (domain FuturesAccount) for the margin coin: available, and modes if present."""
+        inst = self.instrument
+        if inst is None:
+            return
+        for a in accounts:
+            if isinstance(a, FuturesAccount) and a.margin_coin.upper() == (inst.margin_coin or "").upper():
+                self.available = a.available
+                if a.pos_mode is not None and a.pos_mode is not self.position_mode:
+                    self._show_mode(a.pos_mode)
+                self.available_label.setText(f"Available: {fmt(a.available, 2)} {a.margin_coin}")
+        self.revalidate()
+
+    def set_positions(self, positions: Iterable[Position]) -> None:
+        inst = self.instrument
+        if inst is None:
+            return
+        self.positions = [p for p in positions if p.symbol == inst.symbol and p.product_type is inst.product_type
+                          and p.size > 0]
+        self._rebuild_positions()
+        self.revalidate()
+
+    @Slot(object)
+    def set_price(self, price: Decimal) -> None:
+        inst = self.instrument
+        if inst is None or price is None:
+            return
+        if self.kind.value() is not OrderType.LIMIT:
+            self.kind.set_value(OrderType.LIMIT)
+            self._on_kind()
+        self.price.set_text(snap_field(inst, "price", fmt(Decimal(price))))
+        self._touched.add("price")
+        self.revalidate()
+
+    async def refresh(self) -> None:
+        """Read the position mode, margin mode, leverage, balance, positions and ticker from the exchange."""
+        inst = self.instrument
+        if inst is None or self.client is None:
+            return
+        coin = inst.margin_coin or inst.quote_coin
+        try:
+            acc = await self.client.futures_account(inst.product_type, inst.symbol, coin)
+            positions = await self.client.position(inst.product_type, inst.symbol, coin)
+            ticker = await self.client.ticker(inst.product_type, inst.symbol)
+        except BitgetError as exc:
+            self.reported.setText(f"Bitget reports: could not read the account ({describe_bitget_error(exc)})")
+            return
+        self.margin_mode = acc.margin_mode
+        self.set_ticker(ticker)
+        self.set_positions(positions)
+        held_leverage = next((p.leverage for p in self.positions if p.leverage), None)
+        if acc.margin_mode is MarginMode.CROSSED and acc.crossed_leverage:
+            self.leverage = acc.crossed_leverage
+        elif held_leverage:
+            self.leverage = held_leverage
+        elif self.leverage is None:
+            self.leverage = acc.crossed_leverage
+        self.set_account([acc])
+        self._show_mode(acc.pos_mode)
+        self._show_reported()
+        self.refreshes += 1
+        self.refreshed.emit()
+
+    async def after_order(self) -> None:
+        await self.refresh()
+
+    # -- position mode, margin mode, leverage -----------------------------------------------------------------
+    def _show_mode(self, mode: PositionMode | None) -> None:
+        self.position_mode = mode
+        if mode is not None:
+            self.mode_toggle.set_value(mode)
+        shown = mode or PositionMode.ONE_WAY
+        self.hedge_box.setVisible(shown is PositionMode.HEDGE)
+        self.one_way_box.setVisible(shown is PositionMode.ONE_WAY)
+        hedge = shown is PositionMode.HEDGE
+        if hedge and self.preview_intent not in (Intent.OPEN_LONG, Intent.OPEN_SHORT, Intent.CLOSE_LONG,
+                                                 Intent.CLOSE_SHORT):
+            self.preview_intent = Intent.OPEN_LONG
+        if not hedge and self.preview_intent not in (Intent.BUY, Intent.SELL):
+            self.preview_intent = Intent.BUY
+        self._show_reported()
+        self.revalidate()
+
+    def _show_reported(self) -> None:
+        parts = []
+        if self.position_mode is not None:
+            parts.append("hedge mode" if self.position_mode is PositionMode.HEDGE else "one-way mode")
+        if self.margin_mode is not None:
+            parts.append(self.margin_mode.value)
+            self.margin_toggle.set_value(self.margin_mode)
+        if self.leverage is not None:
+            parts.append(f"{self.leverage}x")
+            self.leverage_spin.blockSignals(True)
+            self.leverage_spin.setValue(self.leverage)
+            self.leverage_spin.blockSignals(False)
+        self.reported.setText("Bitget reports: " + (" · ".join(parts) if parts else "—"))
+
+    def _note(self, text: str) -> None:
+        self.mode_note.setText(text)
+        self.mode_note.setVisible(bool(text))
+
+    def _on_mode_clicked(self, mode: object) -> None:
+        assert isinstance(mode, PositionMode)
+        if self.position_mode is not None:
+            self.mode_toggle.set_value(self.position_mode)  # stays on what Bitget reports until it confirms
+        if mode is self.position_mode:
+            return
+        self.spawn(self.switch_position_mode(mode), "position-mode")
+
+    async def switch_position_mode(self, mode: PositionMode) -> bool:
+        inst = self.instrument
+        if inst is None or self.client is None:
+            return False
+        self._note("Asking Bitget to switch to " + ("hedge" if mode is PositionMode.HEDGE else "one-way") + " mode…")
+        try:
+            await self.client.set_position_mode(inst.product_type, mode)
+        except BitgetError as exc:
+            self._note(f"Bitget refused to switch the position mode: {describe_bitget_error(exc)} {MODE_SWITCH_HINT}")
+            await self.refresh()
+            return False
+        coin = inst.margin_coin or inst.quote_coin
+        reported = await self.client.position_mode(inst.product_type, inst.symbol, coin)
+        self._show_mode(reported)
+        self._note("")
+        return reported is mode
+
+    def _on_margin_clicked(self, mode: object) -> None:
+        assert isinstance(mode, MarginMode)
+        if self.margin_mode is not None:
+            self.margin_toggle.set_value(self.margin_mode)
+        if mode is self.margin_mode:
+            return
+        self.spawn(self.set_margin_mode(mode), "margin-mode")
+
+    async def set_margin_mode(self, mode: MarginMode) -> bool:
+        inst = self.instrument
+        if inst is None or self.client is None:
+            return False
+        try:
+            info = await self.client.set_margin_mode(inst.product_type, inst.symbol,
+                                                     inst.margin_coin or inst.quote_coin, mode)
+        except BitgetError as exc:
+            self._note(f"Bitget refused the margin mode: {describe_bitget_error(exc)} {MARGIN_SWITCH_HINT}")
+            return False
+        self._note("")
+        self.margin_mode = info.margin_mode or self.margin_mode
+        lev = info.cross_leverage if self.margin_mode is MarginMode.CROSSED else info.long_leverage
+        self.leverage = lev or self.leverage
+        self._show_reported()
+        self.revalidate()
+        return self.margin_mode is mode
+
+    def _on_leverage_clicked(self) -> None:
+        self.spawn(self.set_leverage(self.leverage_spin.value()), "leverage")
+
+    async def set_leverage(self, leverage: int) -> bool:
+        inst = self.instrument
+        if inst is None or self.client is None:
+            return False
+        try:
+            info = await self.client.set_leverage(inst.product_type, inst.symbol, inst.margin_coin or inst.quote_coin,
+                                                  leverage)
+        except BitgetError as exc:
+            self._note(f"Bitget refused the leverage: {describe_bitget_error(exc)}")
+            self._show_reported()
+            return False
+        self._note("")
+        self.margin_mode = info.margin_mode or self.margin_mode
+        lev = info.cross_leverage if self.margin_mode is MarginMode.CROSSED else (info.long_leverage
+                                                                                 or info.short_leverage)
+        self.leverage = lev
+        self._show_reported()
+        self.revalidate()
+        return lev == leverage
+
+    # -- fields -----------------------------------------------------------------------------------------------
+    def _on_kind(self) -> None:
+        market = self.kind.value() is OrderType.MARKET
+        self.price.edit.setEnabled(not market)
+        self.price.edit.setPlaceholderText("market price" if market else "price")
+        if market:
+            self.price.set_text("")
+            self.price.set_error(None)
+            if self.tif.currentData() is TimeInForce.POST_ONLY:
+                self.tif.setCurrentIndex(0)
+        for i in range(self.tif.count()):
+            self.tif.model().item(i).setEnabled(  # type: ignore[attr-defined]
+                not (market and self.tif.itemData(i) is TimeInForce.POST_ONLY))
+        self.revalidate()
+
+    def _on_edited(self, name: str) -> None:
+        self._touched.add(name)
+        if name == "size":
+            self.slider.blockSignals(True)
+            self.slider.setValue(0)
+            self.slider.blockSignals(False)
+            self.pct_label.setText("—")
+        self.revalidate()
+
+    def _on_finished(self, name: str) -> None:
+        inst = self.instrument
+        fld = self._fields.get(name)
+        if inst is None or fld is None or not fld.edit.isEnabled():
+            return
+        snapped = snap_field(inst, name, fld.text())
+        if snapped != fld.text():
+            fld.set_text(snapped)
+            self.revalidate()
+
+    def _on_slider(self, value: int) -> None:
+        self.pct_label.setText(f"{value}%")
+        inst = self.instrument
+        if inst is None:
+            return
+        price = quiet_amount(self.price.text()) if self.kind.value() is OrderType.LIMIT else self.market.reference
+        text = perp_pct_size(inst, value, price, self.available, self.leverage_spin.value())
+        self.size.set_text(text)
+        self._touched.add("size")
+        self.revalidate()
+
+    def _effective_intent(self, intent: Intent) -> Intent:
+        if self.reduce_only.isChecked():
+            if intent is Intent.BUY:
+                return Intent.BUY_REDUCE
+            if intent is Intent.SELL:
+                return Intent.SELL_REDUCE
+        return intent
+
+    def _set_preview_intent(self, intent: Intent) -> None:
+        self.preview_intent = intent
+        self.revalidate()
+
+    def inputs(self, intent: Intent) -> PerpInputs:
+        return PerpInputs(self._effective_intent(intent), self.kind.value(), self.tif.currentData(),  # type: ignore
+                          self.price.text(), self.size.text(), self.take_profit.text(), self.stop_loss.text())
+
+    def context(self) -> PerpContext:
+        assert self.instrument is not None
+        held: dict[HoldSide, Decimal] | None = None
+        if self.client is not None and self.position_mode is not None:
+            held = {}
+            for p in self.positions:
+                held[p.hold_side] = held.get(p.hold_side, Decimal(0)) + (p.available if p.available > 0 else p.size)
+        return PerpContext(self.instrument, self.position_mode or PositionMode.ONE_WAY,
+                           self.margin_mode or MarginMode.CROSSED, self.leverage or self.leverage_spin.value(),
+                           self.market, self.available, held, self.fat_finger_pct)
+
+    def validate(self, intent: Intent | None = None, *, client_oid: str | None = None) -> TicketResult | None:
+        if self.instrument is None:
+            return None
+        return build_perp(self.inputs(intent or self.preview_intent), self.context(), client_oid=client_oid)
+
+    def revalidate(self, *, show_all: bool = False) -> TicketResult | None:
+        result = self.validate()
+        ready = self.client is not None and self.position_mode is not None
+        for b in self.intent_buttons.values():
+            b.setEnabled(ready)
+        if result is None:
+            return None
+        errors = dict(result.errors)
+        for name, fld in self._fields.items():
+            shown = show_all or (name in self._touched and bool(fld.text().strip()))
+            fld.set_error(errors.get(name) if shown else None)
+        other = [errors[k] for k in ("form", "leverage", "force") if k in errors]
+        self.form_error.setText(" · ".join(other))
+        self.form_error.setVisible(bool(other))
+        label = INTENT_LABELS.get(self.preview_intent, "")
+        if self.reduce_only.isChecked() and self.preview_intent in (Intent.BUY, Intent.SELL):
+            label = ("Buy" if self.preview_intent is Intent.BUY else "Sell") + " (reduce-only)"
+        self.preview.setText(f"{label}: {result.preview}" if result.preview else f"{label}: fill in the order")
+        return result
+
+    def _on_intent(self, intent: Intent) -> None:
+        self.timings = {"click": time.perf_counter()}
+        self.preview_intent = intent
+        result = self.validate(intent)
+        if result is None or result.request is None:
+            self.revalidate(show_all=True)
+            return
+        self.revalidate()
+        self.spawn(self.send(result.request, f"{INTENT_LABELS[intent]}: {result.preview}",
+                             title="Confirm futures order"), "send")
+
+    # -- positions --------------------------------------------------------------------------------------------
+    def _rebuild_positions(self) -> None:
+        for row in self.position_rows:
+            self.positions_layout.removeWidget(row)
+            row.deleteLater()
+        self.position_rows = []
+        inst = self.instrument
+        self.no_position.setVisible(not self.positions)
+        if inst is None:
+            return
+        for p in sorted(self.positions, key=lambda p: p.hold_side.value):
+            row = PositionRow(p, inst, self.positions_box)
+            row.close_market.clicked.connect(lambda _=False, pos=p: self.actions.close(pos))
+            row.close_limit.clicked.connect(lambda _=False, pos=p: self._close_limit(pos))
+            row.reverse.clicked.connect(lambda _=False, pos=p: self.actions.reverse(pos))
+            self.positions_layout.addWidget(row)
+            self.position_rows.append(row)
+
+    def _close_limit(self, pos: Position) -> None:
+        price = quiet_amount(self.price.text())
+        if price is None or self.instrument is None or not self.instrument.price_on_tick(price):
+            self._touched.add("price")
+            self.price.set_error("enter the limit price to close at")
+            return
+        self.actions.close(pos, price)
+
+    def _after_action(self, state: str, text: str) -> None:
+        self._show("", state, text)
+        self.spawn(self.refresh(), "refresh")
