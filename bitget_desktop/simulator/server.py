@@ -64,6 +64,7 @@ class SimulatorConfig:
     book_checksum: bool = True            # send `checksum` on books pushes (snapshots 0)
     ws_idle_timeout_s: float = 120.0      # close sockets that sent no ping for this long
     ws_max_lifetime_s: float | None = 24 * 3600.0  # Bitget disconnects every 24 h
+    ws_client_msg_rate: float | None = 10.0  # client messages/s per socket (burst 2x); beyond: 30007 and close
     history_start_ms: int | None = None   # first day with candles (default: 2025-01-01 or 400 days back)
     save_interval_s: float = 5.0
 

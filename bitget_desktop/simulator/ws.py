@@ -49,6 +49,8 @@ class Conn:
     queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     subs: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)  # (channel, type, id) -> arg
     closed: bool = False
+    tokens: float = 0.0       # client message budget (token bucket)
+    tokens_at: float = 0.0
 
     def send(self, text: str) -> None:
         if self.closed:
@@ -117,8 +119,15 @@ class WsHub:
         conn = Conn(ws, request, private, now, now)
         self.conns.add(conn)
         writer = asyncio.ensure_future(conn.writer())
+        rate = self.sim.config.ws_client_msg_rate
+        conn.tokens, conn.tokens_at = (2 * rate if rate else 0.0), now
         try:
             async for msg in ws:
+                if rate and not self._budget(conn, rate):
+                    conn.send_json({"event": "error", "code": 30007, "msg": "request over limit, connection close"})
+                    await asyncio.sleep(0)  # let the writer flush the error before the drop
+                    conn.abort()
+                    break
                 if msg.type == WSMsgType.TEXT:
                     self._on_text(conn, msg.data)
                 elif msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
@@ -132,6 +141,17 @@ class WsHub:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
         return ws
+
+    @staticmethod
+    def _budget(conn: Conn, rate: float) -> bool:
+        """Bitget allows about `rate` client messages a second (pings included); bursts up to twice that."""
+        now = time.monotonic()
+        conn.tokens = min(2 * rate, conn.tokens + (now - conn.tokens_at) * rate)
+        conn.tokens_at = now
+        if conn.tokens < 1:
+            return False
+        conn.tokens -= 1
+        return True
 
     def _forget(self, conn: Conn) -> None:
         self.conns.discard(conn)
@@ -293,6 +313,12 @@ class WsHub:
                                           d.get("marginCoin") or "").upper() == up]
 
     def _on_private(self, api_key: str, channel: str, inst_type: str, data_list: list[dict[str, Any]]) -> None:
+        try:
+            self._route_private(api_key, channel, inst_type, data_list)
+        except Exception:  # a push problem must never fail the engine call that caused it
+            log.exception("private push failed (%s %s)", channel, inst_type)
+
+    def _route_private(self, api_key: str, channel: str, inst_type: str, data_list: list[dict[str, Any]]) -> None:
         product = normalize_product(inst_type)
         ts = self.sim.now()
         for conn in list(self.conns):

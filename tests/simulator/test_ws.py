@@ -341,3 +341,17 @@ async def test_drop_ws_now_closes_every_socket(sim, session):
     async with session.ws_connect(sim.ws_public_url) as c:  # and reconnecting works
         await c.send_str("ping")
         assert await recv(c) == "pong"
+
+
+async def test_flooding_client_is_disconnected(sim, session):
+    async with session.ws_connect(sim.ws_public_url) as ws:
+        for _ in range(40):
+            await ws.send_str("ping")
+        seen = []
+        while True:
+            msg = await asyncio.wait_for(ws.receive(), 5)
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                break
+            seen.append(msg.data)
+        assert seen.count("pong") <= 21
+        assert any('"code":30007' in m for m in seen)
