@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import pytest
 
-from ui_support import GOOD, Simulator, SimulatorConfig, expect_signal, keys, wait_signal, wait_until
+from ui_support import GOOD, OPEN_SESSIONS, expect_signal, simulator, wait_signal, wait_until
 
 from bitget_desktop.domain.book import OrderBook
 from bitget_desktop.exchange.client import BitgetClient
@@ -19,28 +17,17 @@ from bitget_desktop.exchange.stream import BookEvent, ConnectionEvent, Subscript
 from bitget_desktop.ui.session import Session
 
 
-_OPEN: list[Session] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_sessions(qloop: Any) -> Iterator[None]:
-    """A failed test still closes its sessions (sockets, tasks) before the loop goes away."""
-    yield
-    while _OPEN:
-        qloop.run_until_complete(_OPEN.pop().aclose())
-
-
 def make_session(sim: Any, symbols: list[str] | None = None) -> Session:
     env = local(sim.rest_url)
     client = BitgetClient(env, Credentials(*GOOD), ws_reconnect_initial=0.05)
     session = Session(client, env, symbols=symbols or ["SPOT:BTCUSDT"])
-    _OPEN.append(session)
+    OPEN_SESSIONS.append(session)
     return session
 
 
 def test_session_streams_market_and_account(qloop: Any) -> None:
     async def main() -> None:
-        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
+        async with simulator() as sim:
             session = make_session(sim)
             session.start()
             (line,) = await wait_signal(session.ready, timeout=15)
@@ -80,7 +67,7 @@ def test_session_streams_market_and_account(qloop: Any) -> None:
 
 def test_reconnect_shows_a_banner_then_clears_it(qloop: Any) -> None:
     async def main() -> None:
-        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
+        async with simulator() as sim:
             session = make_session(sim)
             session.RECONNECTED_BANNER_MS = 500
             banners: list[str] = []
@@ -99,7 +86,7 @@ def test_reconnect_shows_a_banner_then_clears_it(qloop: Any) -> None:
 
 def test_stale_book_banner(qloop: Any) -> None:
     async def main() -> None:
-        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
+        async with simulator() as sim:
             session = make_session(sim)
             session.start()
             await wait_signal(session.ready, timeout=15)

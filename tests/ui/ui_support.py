@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 try:
@@ -11,11 +12,25 @@ try:
 except ImportError:
     from bitget_desktop.simulator.server import ApiKeySpec, Simulator, SimulatorConfig
 
-__all__ = ["ApiKeySpec", "Simulator", "SimulatorConfig", "GOOD", "UTA", "WITHDRAW", "expect_signal", "keys", "wait_signal", "wait_until"]
+__all__ = ["OPEN_SESSIONS", "simulator", "ApiKeySpec", "Simulator", "SimulatorConfig", "GOOD", "UTA", "WITHDRAW", "expect_signal", "keys", "wait_signal", "wait_until"]
 
 GOOD = ("bg_good_key_0001", "s3cr3t-Good-Secret-Value-9f8e7d", "pass-Phrase-42")
 WITHDRAW = ("bg_withdraw_key_02", "s3cr3t-Withdraw-Secret-1a2b3c", "pass-Withdraw-7")
 UTA = ("bg_uta_key_0003", "s3cr3t-Uta-Secret-5e6f7a", "pass-Uta-3")
+
+
+OPEN_SESSIONS: list[Any] = []
+
+
+@contextlib.asynccontextmanager
+async def simulator(**config: Any) -> AsyncIterator[Any]:
+    """The in-process simulator with the test keys; sessions in OPEN_SESSIONS are closed before it stops."""
+    async with Simulator(SimulatorConfig(**{"seed": 7, "keys": keys(), **config})) as sim:
+        try:
+            yield sim
+        finally:
+            while OPEN_SESSIONS:
+                await OPEN_SESSIONS.pop().aclose()
 
 
 def keys() -> list[ApiKeySpec]:
