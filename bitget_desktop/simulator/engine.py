@@ -91,6 +91,9 @@ class Engine(FuturesMixin):
         self.position_push_ms = 1000  # open positions (mark, unrealised PnL) are re-pushed this often
         self._last_position_push = 0
         self._funding_due: int | None = None
+        # size our taker orders consumed per (product, symbol, side) and price since the last market tick: the
+        # market's book does not know about our fills, so without this two orders could take the same level twice
+        self._taken: dict[tuple[str, str, str], dict[Decimal, Decimal]] = {}
 
     # --- listeners / events ----------------------------------------------------------------------------------------
 
@@ -383,6 +386,8 @@ class Engine(FuturesMixin):
         """Run a just-accepted order against the book as a taker; rest, cancel or finish it per its force."""
         bids, asks = self._book(order.product, order.symbol)
         levels = asks if order.exec_side == "buy" else bids
+        taken = self._taken.setdefault((order.product, order.symbol, order.exec_side), {})
+        levels = [(p, s - taken.get(p, ZERO)) for p, s in levels if s > taken.get(p, ZERO)]
         limit = order.price
         crosses = (lambda p: True) if limit is None else (
             (lambda p: p <= limit) if order.exec_side == "buy" else (lambda p: p >= limit)
@@ -415,6 +420,7 @@ class Engine(FuturesMixin):
                 break
             done = self._fill(acc, order, inst, p, q, maker=False, ts=ts)
             if done > 0:
+                taken[p] = taken.get(p, ZERO) + done
                 self._print_trade(order, p, done, ts)
         if order.is_open and budget_mode and plan and order.size - order.filled_quote < lot * plan[-1][0]:
             # the quote left over is below one lot at the last price: a market buy is done
@@ -561,6 +567,7 @@ class Engine(FuturesMixin):
     def on_tick(self, ts: int | None = None) -> None:
         """Clock tick: cross resting orders the book moved through, fire TP/SL and liquidations on the mark price."""
         now = int(ts) if ts is not None else self._now()
+        self._taken.clear()  # the market re-quoted its book: liquidity our takers used is back
         with self._batch():
             self._sweep_crossed(now)
             self._check_triggers(now)

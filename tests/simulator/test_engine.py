@@ -183,6 +183,9 @@ def test_market_sell_thin_book_partially_fills_then_cancels(engine: Engine) -> N
     o = engine.spot_place(KEY, "BTCUSDT", "sell", "market", "1")
     assert o.filled_base == D("1")
     engine.account(KEY).spot["BTC"].available = D("5")
+    o_empty = engine.spot_place(KEY, "BTCUSDT", "sell", "market", "1")  # the book's bids were used up
+    assert o_empty.filled_base == D("0.5") and o_empty.status == "cancelled"
+    engine.on_tick(1)  # the market re-quotes
     o2 = engine.spot_place(KEY, "BTCUSDT", "sell", "market", "3")
     assert o2.filled_base == D("1.5") and o2.status == "cancelled"
     assert bal(engine, "BTC").frozen == 0
@@ -292,3 +295,12 @@ def test_load_tolerates_fields_from_other_versions(engine: Engine, market: FakeM
     again = Engine.load(path, market, Clock())
     assert len(again.account(KEY).open_orders) == 1
     assert again.futures_book(KEY, "USDT-FUTURES").settings["BTCUSDT"].cross_leverage == 5
+
+
+def test_taken_liquidity_is_gone_until_the_next_tick(engine: Engine) -> None:
+    engine.spot_place(KEY, "BTCUSDT", "buy", "limit", "0.2", "50010")
+    second = engine.spot_place(KEY, "BTCUSDT", "buy", "limit", "0.1", "50020", force="ioc")
+    assert second.avg_price == D("50020")  # the 50010 level was used up by the first order
+    engine.on_tick(1)
+    third = engine.spot_place(KEY, "BTCUSDT", "buy", "limit", "0.1", "50010", force="ioc")
+    assert third.filled_base == D("0.1")
