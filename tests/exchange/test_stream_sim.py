@@ -122,12 +122,12 @@ async def test_watchdog_reconnects_a_silent_socket(sim):
 
 
 async def test_text_ping_keeps_a_quiet_socket_alive(sim):
-    async with client_for(sim, ws_ping_interval=0.1, ws_silence_timeout=0.35) as c:
+    async with client_for(sim, ws_ping_interval=0.1, ws_silence_timeout=0.6) as c:
         sub = Subscription.ticker(SPOT, "NOPEUSDT")
         async with c.stream.events(sub) as events:
             await next_matching(events, lambda ev: isinstance(ev, StreamError))
             conn = c.stream.connection(private=False)
-            await asyncio.sleep(1.0)  # several silence windows, bridged only by "pong"
+            await asyncio.sleep(1.5)  # several silence windows, bridged only by "pong"
             assert conn.connects == 1 and conn.connected.is_set() and conn.router.last_pong
 
 
