@@ -384,6 +384,34 @@ def mix_batch_place(engine: Engine, key: str, p: Params) -> Any:
     return {"successList": success, "failureList": failure}
 
 
+def mix_modify(engine: Engine, key: str, p: Params) -> Any:
+    """modify-order: Bitget cancels and re-places (the new order needs a new clientOid)."""
+    product, symbol = _product(p), _symbol(p) or ""
+    oid, coid = _id(p, "orderId"), _s(p, "clientOid")
+    if oid is None and coid is None:
+        raise EngineError("40019", "Parameter orderId cannot be empty")
+    new_coid = _req(p, "newClientOid")
+    new_size, new_price = _s(p, "newSize"), _s(p, "newPrice")
+    if (new_size is None) != (new_price is None):
+        raise EngineError("40925", "price or size must be passed in together")
+    old = engine.find_order(key, oid, coid)
+    if old is None or old.product != product or old.symbol != symbol or not old.is_open:
+        raise EngineError("40768", "Order does not exist")
+    if old.order_type != "limit":
+        raise EngineError("40922", "Only work order modifications are allowed")
+    if new_coid in engine.account(key).client_oids:
+        raise EngineError("40786", "Duplicate clientOid")
+    size = new_size if new_size is not None else fmt(old.size - old.filled_base)
+    price = new_price if new_price is not None else fmt(old.price)
+    tp = _s(p, "newPresetStopSurplusPrice") or (fmt(old.preset_tp) if old.preset_tp is not None else None)
+    sl = _s(p, "newPresetStopLossPrice") or (fmt(old.preset_sl) if old.preset_sl is not None else None)
+    engine.futures_cancel(key, product, symbol, old.order_id)
+    o = engine.futures_place(key, product, symbol, old.side, "limit", size, price, old.force, new_coid,
+                             old.trade_side, "YES" if (old.reduce_only and old.trade_side is None) else None,
+                             None, None, tp, sl)
+    return {"orderId": o.order_id, "clientOid": o.client_oid}
+
+
 def mix_cancel(engine: Engine, key: str, p: Params) -> Any:
     product, symbol = _product(p), _symbol(p)
     oid, coid = _id(p, "orderId"), _s(p, "clientOid")
@@ -522,6 +550,7 @@ PRIVATE_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/api/v2/mix/order/place-order", mix_place),
     ("POST", "/api/v2/mix/order/batch-place-order", mix_batch_place),
     ("POST", "/api/v2/mix/order/cancel-order", mix_cancel),
+    ("POST", "/api/v2/mix/order/modify-order", mix_modify),
     ("POST", "/api/v2/mix/order/batch-cancel-orders", mix_batch_cancel),
     ("POST", "/api/v2/mix/order/cancel-all-orders", mix_cancel_all),
     ("POST", "/api/v2/mix/order/close-positions", mix_close_positions),

@@ -328,3 +328,19 @@ async def test_lenient_parsing_and_error_paths(api) -> None:
     err(await c.post("/api/v2/mix/order/place-order", q | dup), "40786")
     err(await c.post("/api/v2/mix/order/close-positions", {"productType": "USDT-FUTURES", "symbol": "ETHUSDT"}),
         "22002")
+
+
+async def test_mix_modify_order_replaces(api) -> None:
+    c, engine, *_ = api
+    q = {"symbol": "BTCUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT"}
+    placed = ok(await c.post("/api/v2/mix/order/place-order", q | {"side": "buy", "orderType": "limit", "size": "0.01",
+                                                                   "price": "40000", "clientOid": "m1"}))
+    err(await c.post("/api/v2/mix/order/modify-order", q | {"orderId": placed["orderId"], "newClientOid": "m2",
+                                                            "newPrice": "41000"}), "40925")
+    new = ok(await c.post("/api/v2/mix/order/modify-order", q | {"orderId": placed["orderId"], "newClientOid": "m2",
+                                                                 "newPrice": "41000", "newSize": "0.02"}))
+    assert new["clientOid"] == "m2" and new["orderId"] != placed["orderId"]
+    pending = ok(await c.get("/api/v2/mix/order/orders-pending", productType="USDT-FUTURES"))["entrustedList"]
+    assert [(o["clientOid"], o["price"], o["size"]) for o in pending] == [("m2", "41000", "0.02")]
+    err(await c.post("/api/v2/mix/order/modify-order", q | {"orderId": placed["orderId"], "newClientOid": "m3"}),
+        "40768")
