@@ -236,11 +236,20 @@ class CandleStore:
         self.version += 1
 
     def update_last(self, o: float, h: float, l: float, c: float, v: float) -> None:
-        """Replace the values of the newest candle in place."""
-        b = self._base
-        if not len(b):
+        """Replace the values of the newest candle in place: O(1)."""
+        if not len(self._base):
             raise IndexError("update_last on an empty store")
-        j = b.hi - 1
+        self.replace(len(self._base) - 1, o, h, l, c, v)
+
+    def replace(self, i: int, o: float, h: float, l: float, c: float, v: float) -> None:
+        """Replace the values of candle ``i`` (negative counts from the end); the pyramid redoes blocks from i."""
+        b = self._base
+        n = len(b)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        j = b.lo + i
         old_h, old_l, old_v = b.v[HIGH, j], b.v[LOW, j], b.v[VOLUME, j]
         b.v[:, j] = (o, h, l, c, v)
         self._vsum += v - old_v
@@ -254,7 +263,7 @@ class CandleStore:
             self._ymin = min(self._ymin, l)
             self._ymax = max(self._ymax, h)
             self._vmax = max(self._vmax, v)
-        self._mark_dirty(len(b) - 1)
+        self._mark_dirty(i)
         self.version += 1
 
     def upsert(self, ts: int, o: float, h: float, l: float, c: float, v: float) -> Literal["appended", "replaced"]:

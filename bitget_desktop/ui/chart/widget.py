@@ -207,19 +207,58 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         close: np.ndarray,
         volume: np.ndarray,
         interval_ms: int | None = None,
+        keep_view: bool = False,
     ) -> None:
-        """Replace all candles and show the newest ones, following live."""
+        """Replace all candles; show the newest ones and follow live unless ``keep_view``."""
         self.store.set_data(ts, open_, high, low, close, volume, interval_ms)
         self._full_change = True
         self._older_requested = False
-        self._need_initial_view = True
-        self._follow = True
+        if not keep_view or self._need_initial_view:
+            self._need_initial_view = True
+            if not self._follow:
+                self._follow = True
+                self.follow_live_changed.emit(True)
         self.flush()
 
     def set_series(self, series: object, interval_ms: int | None = None) -> None:
         """Adapter for any object (or mapping) with ts/open/high/low/close/volume arrays, e.g. a CandleSeries."""
         get = series.__getitem__ if isinstance(series, dict) else lambda k: getattr(series, k)
         self.set_data(get("ts"), get("open"), get("high"), get("low"), get("close"), get("volume"), interval_ms)
+
+    def sync_from(self, series: object, ts: int | None = None) -> str:
+        """Bring the chart in line with a series object after one change (duck-typed: ``ts``/``open``/...
+        arrays and ``len()``, like the domain CandleSeries); ``ts`` is the candle that was upserted, if known.
+
+        Returns what it did: "appended", "replaced", "prepended", "reloaded" or "none". Live changes (a new last
+        candle, the last or a recent candle replaced) and older pages are O(1)/O(page); anything else (a hole
+        filled in the middle, a shrink) reloads the arrays and keeps the view.
+        """
+        st = self.store
+        s_ts = np.asarray(series.ts)  # type: ignore[attr-defined]
+        n_s, n_c = len(s_ts), len(st)
+
+        def row(i: int) -> tuple[float, float, float, float, float]:
+            return tuple(float(getattr(series, k)[i]) for k in ("open", "high", "low", "close", "volume"))  # type: ignore[return-value]
+
+        if n_c and n_s == n_c + 1 and s_ts[-2] == st.last_ts and s_ts[0] == st.first_ts:
+            self.append(int(s_ts[-1]), *row(-1))
+            return "appended"
+        if n_c and n_s == n_c and s_ts[0] == st.first_ts and s_ts[-1] == st.last_ts:
+            i = n_s - 1 if ts is None else int(np.searchsorted(s_ts, ts))
+            if i < n_s and int(s_ts[i]) == int(st.ts[i]):
+                st.replace(i, *row(i))
+                self._mark_changed(i)
+                return "replaced"
+        if n_c and n_s > n_c and s_ts[-1] == st.last_ts and s_ts[n_s - n_c] == st.first_ts:
+            k = n_s - n_c
+            cols = [np.asarray(getattr(series, name)[:k]) for name in ("open", "high", "low", "close", "volume")]
+            self.prepend(s_ts[:k], *cols)
+            return "prepended"
+        if n_s == 0 and n_c == 0:
+            return "none"
+        cols = [np.asarray(getattr(series, name)) for name in ("open", "high", "low", "close", "volume")]
+        self.set_data(s_ts, *cols, keep_view=True)
+        return "reloaded"
 
     def append(self, ts: int, o: float, h: float, l: float, c: float, v: float) -> None:
         self.store.append(ts, o, h, l, c, v)

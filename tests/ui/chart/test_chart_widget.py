@@ -298,3 +298,35 @@ def test_indicators_and_lower_pane(chart, data) -> None:
     chart.clear_indicators()
     assert chart.indicators == []
     chart.grab()
+
+
+def test_sync_from_the_domain_candle_series(chart) -> None:
+    from decimal import Decimal
+
+    from bitget_desktop.domain.candles import CandleSeries
+    from bitget_desktop.domain.market import Candle
+
+    def candle(i: int, close: str) -> Candle:
+        c = Decimal(close)
+        return Candle(1_700_000_000_000 + i * MINUTE, c, c + 1, c - 1, c, Decimal("2"), Decimal("0"))
+
+    series = CandleSeries([candle(i, str(100 + i)) for i in range(100, 300)])
+    assert chart.sync_from(series) == "reloaded"
+    assert len(chart.store) == 200 and chart.follow_live
+    assert series.upsert(candle(300, "400")) == "appended"
+    assert chart.sync_from(series, ts=series.last_ts) == "appended"
+    assert series.upsert(candle(300, "401")) == "replaced"
+    assert chart.sync_from(series, ts=series.last_ts) == "replaced"
+    assert series.upsert(candle(299, "398.5")) == "replaced"  # late final update of the previous candle
+    assert chart.sync_from(series, ts=series.ts[-2]) == "replaced"
+    chart.flush()
+    assert chart.store.candle(-2)[4] == 398.5 and chart.store.candle(-1)[4] == 401.0
+    assert series.merge_history([candle(i, "50") for i in range(0, 100)]) == 100
+    assert chart.sync_from(series) == "prepended"
+    assert len(chart.store) == 301 and chart.store.first_ts == series.first_ts
+    view = chart.x_range()
+    # A different history (here: one candle missing in the middle) reloads and keeps the view.
+    series_hole = CandleSeries([candle(i, "10") for i in range(0, 302) if i != 5])
+    assert chart.sync_from(series_hole) == "reloaded"
+    assert chart.x_range() == pytest.approx(view)
+    np.testing.assert_array_equal(chart.store.ts, series_hole.ts)
