@@ -238,7 +238,8 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         n_s, n_c = len(s_ts), len(st)
 
         def row(i: int) -> tuple[float, float, float, float, float]:
-            return tuple(float(getattr(series, k)[i]) for k in ("open", "high", "low", "close", "volume"))  # type: ignore[return-value]
+            o, h, l, c, v = (float(getattr(series, k)[i]) for k in ("open", "high", "low", "close", "volume"))
+            return o, h, l, c, v
 
         if n_c and n_s == n_c + 1 and s_ts[-2] == st.last_ts and s_ts[0] == st.first_ts:
             self.append(int(s_ts[-1]), *row(-1))
