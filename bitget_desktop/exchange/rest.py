@@ -138,15 +138,22 @@ class RestClient:
     async def sync_clock(self) -> int:
         """Measure server - local offset (midpoint of the round trip); returns the offset in ms."""
         async with self._sync_lock:
-            offset = await self.clock.sync(self.server_time_ms)
-            self._synced_at_ms = self.clock.local_ms()
-            log.debug("server clock offset %d ms (rtt %s ms)", offset, self.clock.last_rtt_ms)
-            return offset
+            return await self._sync_locked()
+
+    async def _sync_locked(self) -> int:
+        offset = await self.clock.sync(self.server_time_ms)
+        self._synced_at_ms = self.clock.local_ms()
+        log.debug("server clock offset %d ms (rtt %s ms)", offset, self.clock.last_rtt_ms)
+        return offset
+
+    def _clock_stale(self) -> bool:
+        return self._synced_at_ms is None or self.clock.local_ms() - self._synced_at_ms > CLOCK_RESYNC_AFTER_MS
 
     async def _ensure_clock(self) -> None:
-        stale = self._synced_at_ms is None or self.clock.local_ms() - self._synced_at_ms > CLOCK_RESYNC_AFTER_MS
-        if stale:
-            await self.sync_clock()
+        if self._clock_stale():
+            async with self._sync_lock:
+                if self._clock_stale():  # concurrent first calls share one sync
+                    await self._sync_locked()
 
     # -- requests ----------------------------------------------------------------------------------------------
     async def get(
