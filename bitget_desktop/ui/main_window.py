@@ -340,6 +340,9 @@ class MainWindow(QMainWindow):
             ("Balances", self.balances_model, "balances"),
         ):
             view = _table(model, name + "View", sortable=True)
+            # Blotter rows change rarely: columns fit their contents, the last one takes the rest.
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            view.horizontalHeader().setStretchLastSection(True)
             self.blotter_views[name] = view
             self.blotter.addTab(view, title)
         self.blotter_dock = self._dock("Blotter", "blotterDock", self.blotter, bottom)

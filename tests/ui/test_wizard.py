@@ -116,8 +116,8 @@ def test_bad_key_parts_get_precise_messages(qloop: Any, qtbot: Any, keyring_stor
             assert report is not None and not report.passed
             failed = report.failed
             assert failed is not None and failed.key == "auth" and failed.code == code
-            assert words in wiz.check.message.text()
-            assert "network" not in wiz.check.message.text().lower()
+            assert words in wiz.check.failure_text
+            assert "network" not in wiz.check.failure_text.lower()
             assert not wiz.check.isComplete()
             assert wiz.check.retry.isVisible()
 
@@ -135,7 +135,7 @@ def test_clock_skew_is_reported(qloop: Any, qtbot: Any, keyring_store: Credentia
             report = await fill_and_check(wiz, *GOOD)
             assert report is not None and not report.passed
             assert report.failed is not None and report.failed.key == "clock"
-            text = wiz.check.message.text()
+            text = wiz.check.failure_text
             assert "clock" in text and "95 s behind" in text
             assert not wiz.check.isComplete()
             # fixed clock: the retry passes
@@ -191,7 +191,7 @@ def test_unknown_server_is_a_network_error(qloop: Any, qtbot: Any, keyring_store
         await fill_and_check(wiz, *GOOD)
         assert wiz.check.report is not None and wiz.check.report.failed is not None
         assert wiz.check.report.failed.key == "reach"
-        assert "Network error" in wiz.check.message.text()
+        assert "Network error" in wiz.check.failure_text
 
     run(qloop, main())
 
@@ -207,7 +207,7 @@ def test_no_keyring_refuses(qloop: Any, qtbot: Any, settings_store: SettingsStor
             wiz = make_wizard(qtbot, _NoKeyring(service="bitget-desktop-test-none"), settings_store, sim)
             report = await fill_and_check(wiz, *GOOD)
             assert report is None
-            assert "No secure system keyring" in wiz.check.message.text()
+            assert "No secure system keyring" in wiz.check.failure_text
             assert not wiz.check.isComplete()
 
     run(qloop, main())

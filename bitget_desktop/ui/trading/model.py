@@ -377,7 +377,7 @@ def perp_preview(req: OrderRequest, intent: Intent, ctx: PerpContext, entry: Dec
             else:
                 what = f"{'Buys' if direction == 'LONG' else 'Sells'} {fmt(req.size)} {inst.base_coin} {at}: " \
                        f"opens or adds to a {direction}"
-    parts = [f"{_mode_name(ctx.position_mode).capitalize()} ({wire}). {what}."]
+    parts = [f"{_mode_name(ctx.position_mode).capitalize()} ({wire}): {what}"]
     if entry is not None:
         notional = entry * req.size
         fee_rate = inst.taker_fee_rate if req.order_type is OrderType.MARKET else inst.maker_fee_rate
@@ -390,7 +390,8 @@ def perp_preview(req: OrderRequest, intent: Intent, ctx: PerpContext, entry: Dec
                                        margin_mode=ctx.margin_mode, available=ctx.available,
                                        mmr=ctx.maintenance_margin_rate)
             if liq is not None:
-                parts.append("liq. ≈ " + (fmt(inst.snap_price(liq), inst.price_places) if liq > 0 else "none"))
+                parts.append("liq. ≈ " + (fmt(inst.snap_price(liq), inst.price_places) if liq > 0
+                                          else "none (the balance covers the whole position)"))
     if req.preset_take_profit is not None:
         parts.append(f"TP {fmt(req.preset_take_profit, inst.price_places)}")
     if req.preset_stop_loss is not None:
@@ -418,16 +419,20 @@ def link_fields(inst: Instrument, edited: str, price: str, size: str, total: str
     Returns only the fields to change; unparsable input changes nothing.
     """
     p, s, t = quiet_amount(price), quiet_amount(size), quiet_amount(total)
-    quote_places = inst.quote_places if inst.quote_places is not None else inst.price_places
     out: dict[str, str] = {}
     if edited == "size" or (edited == "price" and anchor == "size"):
         if p is not None and s is not None:
-            out["total"] = fmt((p * s).quantize(Decimal(1).scaleb(-min(quote_places, inst.price_places + 4)),
-                                                rounding=ROUND_DOWN))
+            out["total"] = _total_text(inst, p * s)
     elif edited == "total" or (edited == "price" and anchor == "total"):
         if p is not None and t is not None:
             out["size"] = fmt(inst.snap_size(t / p))
     return out
+
+
+def _total_text(inst: Instrument, value: Decimal) -> str:
+    """A quote total as shown: the quote amount's precision capped at the price's (rounded down)."""
+    places = min(inst.quote_places if inst.quote_places is not None else inst.price_places, inst.price_places)
+    return fmt(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN))
 
 
 def snap_field(inst: Instrument, name: str, text: str) -> str:
@@ -457,13 +462,13 @@ def spot_pct_fill(inst: Instrument, pct: int, side: Side, order_type: OrderType,
         if price is None or price <= 0:
             return {"total": fmt(spend)}
         size = inst.snap_size(spend / price)
-        return {"size": fmt(size), "total": fmt(price * size)}
+        return {"size": fmt(size), "total": _total_text(inst, price * size)}
     if base_available is None:
         return {}
     size = inst.snap_size(base_available * share)
     out = {"size": fmt(size)}
     if price is not None and price > 0:
-        out["total"] = fmt(price * size)
+        out["total"] = _total_text(inst, price * size)
     return out
 
 

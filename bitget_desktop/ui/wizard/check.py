@@ -128,19 +128,27 @@ PRODUCT_LABELS = {
     "SCOIN-FUTURES": "Coin-M perpetuals (demo)",
 }
 
-# Bitget v2 authority codes ("..or" read, "..ow" read-write) and v3 permission names, in words.
-_PERMISSION_WORDS = {
-    "coor": "futures orders (read)", "coow": "futures orders (trade)",
-    "cpor": "futures positions (read)", "cpow": "futures positions (trade)",
-    "stor": "spot (read)", "stow": "spot (trade)", "wtor": "transfers (read)", "wtow": "transfers",
-    "wwor": "withdrawals (read)", "wwow": "WITHDRAWALS", "withdraw": "WITHDRAWALS",
-    "uta_trade": "trading", "uta_mgt": "account management", "read": "read", "trade": "trade",
-}
+# Bitget v2 authority codes: two letters name the area, "or" = read-only, "ow" = read and write.
+_V2_AREAS = {"co": "futures orders", "cp": "futures positions", "st": "spot", "wt": "transfers", "ww": "withdrawals"}
+_V3_WORDS = {"uta_trade": "trading", "uta_mgt": "account management", "withdraw": "withdrawals",
+             "transfer": "transfers", "read": "read", "trade": "trading"}
 
 
 def describe_permissions(perms: KeyPermissions) -> str:
-    """The key's permissions in words, e.g. 'spot (trade), futures orders (trade)'."""
-    words = [_PERMISSION_WORDS.get(p, p) for p in sorted(perms.permissions)]
+    """The key's permissions in words, e.g. 'spot: trade, futures orders: trade, WITHDRAWALS'."""
+    areas: dict[str, str] = {}
+    other: list[str] = []
+    for p in sorted(perms.permissions):
+        if len(p) == 4 and p[:2] in _V2_AREAS and p[2:] in ("or", "ow"):
+            name = _V2_AREAS[p[:2]]
+            if areas.get(name) != "trade":
+                areas[name] = "trade" if p[2:] == "ow" else "read"
+        else:
+            other.append(_V3_WORDS.get(p, p))
+    words = [f"{name}: {level}" for name, level in areas.items() if name != "withdrawals"]
+    if "withdrawals" in areas or "withdrawals" in other:
+        words.append("WITHDRAWALS")
+    words += [w for w in other if w != "withdrawals"]
     return ", ".join(words) or "none reported"
 
 
@@ -252,7 +260,7 @@ async def run_key_check(
                     mode = str(await client.position_mode(pt))
                 except (BadRequest, ClassicAccountError, UnifiedAccountError) as exc:
                     report.position_modes[pt.value] = "unavailable"
-                    details.append(f"{label}: not available ({exc.code or exc.msg})")
+                    details.append(f"{label}: not offered here")
                     continue
                 except BitgetError as exc:
                     return fail_rest("modes", exc)

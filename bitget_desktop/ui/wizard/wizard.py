@@ -206,6 +206,14 @@ class CheckPage(QWizardPage):
         self._task = None
 
     @property
+    def failure_text(self) -> str:
+        """The precise reason of a failed check (the failed step's text, or the keyring/unexpected message)."""
+        r = self.report
+        if r is not None and r.failed is not None:
+            return r.failed.detail
+        return self.message.text()
+
+    @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
@@ -237,7 +245,9 @@ class CheckPage(QWizardPage):
             log.warning("key check failed unexpectedly: %r", type(exc).__name__)
             self._finish(None, f"The check stopped unexpectedly ({type(exc).__name__}).")
             return
-        self._finish(report, report.failed.detail if report.failed else "")
+        failed = report.failed
+        self._finish(report, "" if failed is None else
+                     "Nothing was saved. Correct the details (Back) or fix the cause, then run the check again.")
 
     def _finish(self, report: KeyCheckReport | None, message: str) -> None:
         self.report = report

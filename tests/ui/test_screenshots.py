@@ -1,0 +1,120 @@
+"""Offscreen grabs of the main window and every wizard page; each must render (many colours, real text).
+
+Set BITGET_DESKTOP_SCREENSHOTS=resources/screenshots to refresh the committed PNGs; otherwise they go to tmp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
+from ui_support import GOOD, OPEN_SESSIONS, WITHDRAW, simulator, wait_signal, wait_until
+
+from bitget_desktop.exchange.client import BitgetClient
+from bitget_desktop.exchange.environments import local
+from bitget_desktop.exchange.signing import Credentials
+from bitget_desktop.settings import SettingsStore
+from bitget_desktop.ui.main_window import MainWindow
+from bitget_desktop.ui.session import Session
+from bitget_desktop.ui.wizard import KeyWizard
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    target = os.environ.get("BITGET_DESKTOP_SCREENSHOTS")
+    out = Path(target) if target else tmp_path / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def save(widget: QWidget, path: Path) -> None:
+    image = widget.grab().toImage()
+    assert image.save(str(path)), path
+    assert distinct_colours(image) > 12, f"{path.name} looks blank"
+
+
+def distinct_colours(image: QImage) -> int:
+    step = max(1, image.width() // 200)
+    seen = {image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)}
+    return len(seen)
+
+
+def test_main_window_screenshots(qloop: Any, qtbot: Any, tmp_path: Path, shots: Path) -> None:
+    async def main() -> None:
+        async with simulator() as sim:
+            env = local(sim.rest_url)
+            session = Session(BitgetClient(env, Credentials(*GOOD)), env, symbols=["SPOT:BTCUSDT"])
+            OPEN_SESSIONS.append(session)
+            store = SettingsStore(tmp_path)
+            win = MainWindow(session, settings=store.load(), settings_store=store)
+            qtbot.addWidget(win)
+            win.resize(1500, 920)
+            win.show()
+            session.start()
+            await wait_signal(session.ready, timeout=15)
+            await wait_until(lambda: win.trades_model.rowCount() > 5 and win.balances_model.rowCount() > 0,
+                             timeout=15, what="data")
+            await wait_signal(session.health_changed)
+            win.blotter.setCurrentIndex(4)
+            save(win, shots / "main-window-light.png")
+            win.set_theme("dark")
+            await wait_signal(session.book_changed)
+            save(win, shots / "main-window-dark.png")
+            win.set_theme("light")
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))
+
+
+def test_wizard_page_screenshots(qloop: Any, qtbot: Any, tmp_path: Path, shots: Path,
+                                 keyring_store: Any) -> None:
+    async def main() -> None:
+        async with simulator() as sim:
+            store = SettingsStore(tmp_path)
+            wiz = KeyWizard(keyring_store, store.load(), store, environment_override=local(sim.rest_url))
+            qtbot.addWidget(wiz)
+            wiz.resize(700, 560)
+            wiz.show()
+            save(wiz, shots / "wizard-1-environment.png")
+            wiz.next()
+            f = wiz.fields
+            f.name.setText("Main demo")
+            f.api_key.setText(GOOD[0])
+            f.secret.setText(GOOD[1])
+            f.passphrase.setText("not-the-passphrase")
+            save(wiz, shots / "wizard-2-fields.png")
+            wiz.next()
+            await wait_signal(wiz.check.check_finished, timeout=20)
+            save(wiz, shots / "wizard-3-check-wrong-passphrase.png")
+            wiz.back()
+            f.api_key.setText(WITHDRAW[0])
+            f.secret.setText(WITHDRAW[1])
+            f.passphrase.setText(WITHDRAW[2])
+            wiz.next()
+            await wait_signal(wiz.check.check_finished, timeout=20)
+            save(wiz, shots / "wizard-3-check-withdrawal-warning.png")
+            wiz.back()
+            f.api_key.setText(GOOD[0])
+            f.secret.setText(GOOD[1])
+            f.passphrase.setText(GOOD[2])
+            wiz.next()
+            await wait_signal(wiz.check.check_finished, timeout=20)
+            assert wiz.check.isComplete()
+            save(wiz, shots / "wizard-3-check-passed.png")
+            sim.faults.clock_skew_ms = -75_000
+            wiz.check.retry.show()
+            wiz.check.start_check()
+            await wait_signal(wiz.check.check_finished, timeout=20)
+            save(wiz, shots / "wizard-3-check-clock-skew.png")
+            sim.faults.clock_skew_ms = 0
+            wiz.check.start_check()
+            await wait_signal(wiz.check.check_finished, timeout=20)
+            wiz.next()
+            save(wiz, shots / "wizard-4-summary.png")
+            wiz.reject()
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))
