@@ -59,7 +59,7 @@ def point_ccxt_at(exchange, base: str) -> None:
 async def ccxt_rest(standalone_sim):
     import ccxt.async_support as ccxt
 
-    ex = ccxt.bitget({"apiKey": KEY, "secret": SECRET, "password": PASSPHRASE, "enableRateLimit": False})
+    ex = ccxt.bitget({"apiKey": KEY, "secret": SECRET, "password": PASSPHRASE})
     point_ccxt_at(ex, standalone_sim)
     try:
         yield ex
@@ -71,7 +71,7 @@ async def ccxt_rest(standalone_sim):
 async def ccxt_pro(standalone_sim):
     import ccxt.pro as ccxtpro
 
-    ex = ccxtpro.bitget({"apiKey": KEY, "secret": SECRET, "password": PASSPHRASE, "enableRateLimit": False})
+    ex = ccxtpro.bitget({"apiKey": KEY, "secret": SECRET, "password": PASSPHRASE})
     point_ccxt_at(ex, standalone_sim)
     try:
         yield ex
