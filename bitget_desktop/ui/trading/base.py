@@ -163,7 +163,7 @@ class TicketBase(QWidget):
         finally:
             self.busy_changed.emit(False)
         self.timings["answer"] = time.perf_counter()
-        self._show(oid, "acknowledged", f"Acknowledged by Bitget: order {ack.order_id or '—'} (clientOid {oid})")
+        self._show(oid, "acknowledged", f"Acknowledged by Bitget: order {ack.order_id or '—'}\nclientOid {oid}")
         self.timings["shown"] = time.perf_counter()
         self.ack_shown.emit(oid, ack.order_id or "")
         self.spawn(self._follow(req), f"follow:{oid}")
@@ -204,7 +204,7 @@ class TicketBase(QWidget):
         avg = f" @ {fmt(o.avg_price)}" if o.avg_price else ""
         word = {OrderStatus.LIVE: "Live on the book", OrderStatus.PARTIALLY_FILLED: "Partially filled",
                 OrderStatus.FILLED: "Filled", OrderStatus.CANCELLED: "Cancelled"}[o.status]
-        return f"{word}: {filled}{avg} · order {o.order_id} (clientOid {o.client_oid})"
+        return f"{word}: {filled}{avg}\norder {o.order_id} · clientOid {o.client_oid}"
 
     # -- cancelling --------------------------------------------------------------------------------------------
     def _on_cancel_last(self) -> None:

@@ -231,7 +231,8 @@ def spot_preview(req: OrderRequest, inst: Instrument, ctx: SpotContext) -> str:
     notional = req.price * req.size
     tif = {TimeInForce.GTC: "good till cancelled", TimeInForce.POST_ONLY: "post-only (maker or cancelled)",
            TimeInForce.IOC: "immediate or cancel", TimeInForce.FOK: "fill or kill"}[req.force]
-    return (f"{verb} {fmt(req.size)} {inst.base_coin} at {fmt(req.price, inst.price_places)} = {fmt(notional, inst.price_places)} "
+    return (f"{verb} {fmt(req.size)} {inst.base_coin} at {fmt(req.price, inst.price_places)} = "
+            f"{_total_text(inst, notional)} "
             f"{inst.quote_coin} · {tif} · fee ≈ {fmt(notional * fee_rate, inst.price_places)} {inst.quote_coin}")
 
 

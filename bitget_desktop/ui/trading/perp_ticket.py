@@ -69,13 +69,20 @@ class PositionRow(QWidget):
         super().__init__(parent)
         self.position = pos
         self.setObjectName(f"position_{pos.hold_side.value}")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 2, 0, 2)
+        outer.setSpacing(2)
         upl = f"{pos.unrealized_pl:+.2f}" if pos.unrealized_pl else "0.00"
-        self.label = QLabel(f"{pos.hold_side.value.upper()} {fmt(pos.size)} @ {fmt(pos.entry_price, inst.price_places)}"
-                            f" · {pos.leverage}x · uPnL {upl}", self)
+        liq = f" · liq. {fmt(pos.liquidation_price, inst.price_places)}" if pos.liquidation_price else ""
+        self.label = QLabel(f"{pos.hold_side.value.upper()} {fmt(pos.size)} {inst.base_coin} @ "
+                            f"{fmt(pos.entry_price, inst.price_places)} · {pos.leverage}x {pos.margin_mode.value}"
+                            f" · uPnL {upl}{liq}", self)
+        self.label.setWordWrap(True)
         self.label.setProperty("tone", "buy" if pos.hold_side is HoldSide.LONG else "sell")
-        lay.addWidget(self.label, 1)
+        outer.addWidget(self.label)
+        lay = QHBoxLayout()
+        lay.setSpacing(4)
+        outer.addLayout(lay)
         self.close_market = QPushButton("Close", self)
         self.close_market.setObjectName("closeMarket")
         self.close_market.setToolTip("Close the whole position at market (reduce-only)")
@@ -87,7 +94,7 @@ class PositionRow(QWidget):
         self.reverse.setToolTip("Close at market, then open the same size the other way")
         for b in (self.close_market, self.close_limit, self.reverse):
             b.setProperty("tone", "close")
-            lay.addWidget(b)
+            lay.addWidget(b, 1)
 
 
 class PerpTicket(TicketBase):

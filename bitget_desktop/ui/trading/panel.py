@@ -1,0 +1,161 @@
+"""TradingPanel: the spot and perp tickets in one dock widget, bound to a Session, with the cancel-all hotkey."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QScrollArea, QTabWidget, QWidget
+
+from bitget_desktop.domain.market import Instrument
+from bitget_desktop.domain.trading import Order
+from bitget_desktop.ui.trading.model import DEFAULT_FAT_FINGER_PCT, MarketState
+from bitget_desktop.ui.trading.perp_ticket import PerpTicket
+from bitget_desktop.ui.trading.positions import PositionActions
+from bitget_desktop.ui.trading.spot_ticket import SpotTicket
+from bitget_desktop.ui.trading.widgets import ticket_style
+
+CANCEL_ALL_KEYS = "Ctrl+Shift+X"
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(widget)
+    return area
+
+
+class TradingPanel(QTabWidget):
+    """Spot and USDT-M perp tickets following the session's symbol; `set_price` routes book/chart clicks."""
+
+    def __init__(self, session: Any = None, *, settings: Any = None, theme_mode: str = "system",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tradingPanel")
+        self.setDocumentMode(True)
+        self.settings = settings
+        self.session: Any = None
+        self.actions: PositionActions | None = None
+        self._connections: list[tuple[Any, Any]] = []
+        self.spot = SpotTicket()
+        self.perp = PerpTicket()
+        self.addTab(_scrolled(self.spot), "Spot")
+        self.addTab(_scrolled(self.perp), "USDT-M perp")
+        self.cancel_all_shortcut = QShortcut(QKeySequence(CANCEL_ALL_KEYS), self)
+        self.cancel_all_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.cancel_all_shortcut.activated.connect(self.cancel_all)
+        self.apply_theme(theme_mode)
+        if session is not None:
+            self.bind(session)
+
+    def apply_theme(self, mode: str) -> None:
+        self.setStyleSheet(ticket_style(mode))
+
+    @property
+    def tickets(self) -> tuple[SpotTicket, PerpTicket]:
+        return self.spot, self.perp
+
+    def current_ticket(self) -> SpotTicket | PerpTicket:
+        return self.perp if self.currentIndex() == 1 else self.spot
+
+    # -- session ------------------------------------------------------------------------------------------------
+    def bind(self, session: Any) -> None:
+        """Trade through `session` (its client and task ownership); None unbinds."""
+        for sig, slot in self._connections:
+            try:
+                sig.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        self._connections = []
+        self.session = session
+        if session is None:
+            for t in self.tickets:
+                t.set_client(None)
+            return
+        live = bool(getattr(session.environment, "is_live", False))
+        s = self.settings
+        confirm = (s.confirm_orders_live if live else s.confirm_orders_simulator) if s is not None else live
+        try:
+            fat = Decimal(str(s.fat_finger_pct)) if s is not None else DEFAULT_FAT_FINGER_PCT
+        except (InvalidOperation, ValueError):
+            fat = DEFAULT_FAT_FINGER_PCT
+        client = session.client if getattr(session, "private", True) else None
+        for t in self.tickets:
+            t.set_client(client, session.spawn)
+            t.confirm, t.live, t.fat_finger_pct = confirm, live, fat
+        self.actions = PositionActions.for_session(session, self)
+        for sig, slot in (
+            (session.symbol_changed, self._on_symbol),
+            (session.tickers_changed, self._on_tickers),
+            (session.book_changed, self._on_book),
+            (session.balances_changed, self._on_balances),
+            (session.positions_changed, self._on_positions),
+            (session.orders_changed, self._on_orders),
+        ):
+            sig.connect(slot)
+            self._connections.append((sig, slot))
+        if session.instrument is not None:
+            self._on_symbol(session.instrument)
+
+    def _counterpart(self, inst: Instrument) -> Instrument | None:
+        """The same coin on the other market (BTCUSDT spot <-> BTCUSDT perp), if listed."""
+        s = self.session
+        if inst.product_type.is_futures:
+            return s.instruments.get(f"SPOT:{inst.symbol}")
+        return s.instruments.get(f"{s.futures_type.value}:{inst.symbol}")
+
+    def _on_symbol(self, inst: Instrument) -> None:
+        other = self._counterpart(inst)
+        spot, perp = (other, inst) if inst.product_type.is_futures else (inst, other)
+        if spot is not None:
+            self.spot.set_instrument(spot)
+            self.spot.spawn(self.spot.refresh(), "spot-refresh")
+        if perp is not None:
+            self.perp.set_instrument(perp)
+            self.perp.spawn(self.perp.refresh(), "perp-refresh")
+        self.setCurrentIndex(1 if inst.product_type.is_futures else 0)
+
+    def _on_tickers(self, tickers: list[Any]) -> None:
+        for t in tickers:
+            self.spot.set_ticker(t)
+            self.perp.set_ticker(t)
+
+    def _on_book(self) -> None:
+        book, inst = self.session.book, self.session.instrument
+        if book is None or inst is None:
+            return
+        bid, ask = book.best_bid(), book.best_ask()
+        ticket = self.perp if inst.product_type.is_futures else self.spot
+        if ticket.instrument is not None and ticket.instrument.symbol == inst.symbol:
+            m = ticket.market
+            ticket.market = MarketState(last=m.last, bid=bid[0] if bid else None, ask=ask[0] if ask else None,
+                                        mark=m.mark)
+
+    def _on_balances(self) -> None:
+        records = self.session.balance_list()
+        self.spot.set_balances(records)
+        self.perp.set_account(records)
+
+    def _on_positions(self) -> None:
+        self.perp.set_positions(self.session.position_list())
+
+    def _on_orders(self) -> None:
+        for o in [*self.session.open_orders(), *self.session.order_history()]:
+            if isinstance(o, Order):
+                (self.perp if o.product_type.is_futures else self.spot).update_order(o)
+
+    # -- actions ------------------------------------------------------------------------------------------------
+    @Slot(object)
+    def set_price(self, price: Decimal) -> None:
+        """A price clicked on the book or the chart goes to the ticket on show."""
+        self.current_ticket().set_price(price)
+
+    def cancel_all(self) -> None:
+        """The hotkey: cancel every open order of both tickets' symbols."""
+        for t in self.tickets:
+            if t.instrument is not None and t.client is not None:
+                t.request_cancel_all()
