@@ -25,7 +25,9 @@ import numpy as np
 from bitget_desktop.simulator.history import (
     DAY, HOUR, MINUTE, CoinPath, SeriesHistory, Timeframe, hash_gauss, hash_u01,
 )
-from bitget_desktop.simulator.instruments import INSTRUMENTS, InstrumentSpec, normalize_product, spec as find_spec
+from bitget_desktop.simulator.instruments import (
+    INSTRUMENTS, InstrumentSpec, leverage_tiers, normalize_product, spec as find_spec,
+)
 from bitget_desktop.simulator.wire import Clock, now_ms, ticks_str
 
 __all__ = ["MarketData", "BookLevels", "Trade", "FeedEvent", "crc32_signed", "FUNDING_INTERVAL_MS"]
@@ -113,6 +115,7 @@ class _Live:
         self.open_utc_day = -1
         self.open_utc = 0
         self.spacing = 1
+        self.level_base = spec.minute_volume * (10 ** spec.size_places) * 0.04
         self.printed: list[Trade] = []
 
 
@@ -186,6 +189,11 @@ class MarketData:
             raise KeyError(f"{product} {symbol}")
         self._ensure_started()
         return lv
+
+    def position_tiers(self, product: str, symbol: str) -> list[dict[str, str]]:
+        """Leverage/maintenance-margin tiers (query-position-lever rows) of a perp; [] for spot."""
+        lv = self._get(product, symbol)
+        return leverage_tiers(lv.spec) if lv is not None and lv.spec.is_futures else []
 
     def history(self, product: str, symbol: str) -> SeriesHistory:
         lv = self._get(product, symbol)
@@ -392,10 +400,9 @@ class MarketData:
 
     # -- order book -------------------------------------------------------------------------------------------------
     def _level_size(self, lv: _Live, depth: int) -> int:
-        s = lv.spec
-        base = s.minute_volume * (10 ** s.size_places) * 0.04
-        grow = 1.0 + min(depth, 60) / 15.0
-        return max(1, int(base * grow * lv.rng.lognormvariate(0.0, 0.9)))
+        grow = 1.0 + (depth if depth < 60 else 60) / 15.0
+        size = int(lv.level_base * grow * math.exp(0.9 * lv.rng.gauss(0.0, 1.0)))
+        return size if size > 0 else 1
 
     def _gap(self, lv: _Live, depth: int) -> int:
         """Distance in ticks to the next level away from the touch: dense near the top, sparser further out."""

@@ -168,7 +168,7 @@ class WsHub:
         for c in list(self.conns):
             c.closed = True
             with contextlib.suppress(Exception):
-                await c.ws.close()
+                await asyncio.wait_for(c.ws.close(code=1001, message=b"server shutdown"), 1.0)
         self.conns.clear()
 
     async def watchdog(self) -> None:
