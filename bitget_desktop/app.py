@@ -9,7 +9,7 @@ import secrets
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -40,10 +40,6 @@ class Connection:
     environment: Environment
     credentials: Credentials | None
     account_name: str | None
-
-
-def environment_for(kind: str) -> Environment:
-    return LIVE if kind == "live" else DEMO
 
 
 class EmbeddedSimulator:
@@ -82,8 +78,11 @@ class Terminal(QObject):
     """Owns the window, the current session and the embedded simulator; switches accounts on request."""
 
     def __init__(self, *, settings_store: SettingsStore, credential_store: CredentialStore, seed: int,
-                 force_simulator: bool, on_ready: Callable[[str], None] | None = None) -> None:
+                 force_simulator: bool, on_ready: Callable[[str], None] | None = None,
+                 environments: Mapping[str, Environment] | None = None) -> None:
+        """`environments` maps an account's "live"/"demo" to where it connects (tests point it at a simulator)."""
         super().__init__()
+        self.environments = dict(environments or {"live": LIVE, "demo": DEMO})
         self.settings_store = settings_store
         self.settings: Settings = settings_store.load()
         self.credentials = credential_store
@@ -106,7 +105,7 @@ class Terminal(QObject):
                     self._notify(f"Could not read the key of {account!r}: {exc}. Using the simulator.")
                     creds = None
                 if creds is not None:
-                    return Connection(environment_for(info.environment), creds, account)
+                    return Connection(self.environments[info.environment], creds, account)
                 self._notify(f"No key for account {account!r} in the system keyring. Using the simulator.")
         return await self.simulator.start()
 
@@ -134,6 +133,10 @@ class Terminal(QObject):
         self.session = session
         self.window.show()
         session.start()
+        if not self.settings.accounts and not self.settings.extra.get("welcomed"):
+            self.window.show_welcome()
+            self.settings.extra["welcomed"] = True
+            self.settings_store.save(self.settings)
 
     def _make_session(self, conn: Connection) -> Session:
         client = BitgetClient(conn.environment, conn.credentials)

@@ -274,6 +274,10 @@ class MainWindow(QMainWindow):
         lay.setSpacing(0)
         self.banner = MessageBar("banner", central)
         self.error_bar = MessageBar("errorBar", central)
+        self.welcome_bar = MessageBar("welcomeBar", central)
+        self.welcome_bar.action_clicked.connect(self.add_account_requested)
+        self.welcome_bar.action_clicked.connect(self.welcome_bar.hide)
+        lay.addWidget(self.welcome_bar)
         lay.addWidget(self.banner)
         lay.addWidget(self.error_bar)
         self.chart = ChartPlaceholder()
@@ -569,6 +573,12 @@ class MainWindow(QMainWindow):
             self.banner.show_message(text)
         else:
             self.banner.hide()
+
+    def show_welcome(self) -> None:
+        """First run: say where the data comes from and how to connect a Bitget key."""
+        self.welcome_bar.show_message(
+            "Welcome! This is the built-in simulator: live-looking markets and demo funds, all on this computer. "
+            "Connect a Bitget demo-trading or live API key whenever you like.", action="Add API key…")
 
     def show_error(self, exc: Any) -> None:
         """Show an error as one line with Bitget's code, message and hint."""

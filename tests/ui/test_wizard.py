@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,15 @@ def test_fields_are_masked_with_show_hide(qtbot: Any, keyring_store: CredentialS
 
 def test_good_key_is_checked_and_stored_in_the_keyring(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
                                                        settings_store: SettingsStore, config_dirs: Path) -> None:
+    # Everything any library logs, at DEBUG, goes to a file we scan afterwards.
+    log_file = config_dirs / "data" / "debug.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+
     async def main() -> None:
         async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
             wiz = make_wizard(qtbot, keyring_store, settings_store, sim)
@@ -84,7 +94,13 @@ def test_good_key_is_checked_and_stored_in_the_keyring(qloop: Any, qtbot: Any, k
             wiz.button(QWizard.WizardButton.FinishButton).click()
             assert saved == ["Main demo"]
 
-    run(qloop, main())
+    try:
+        run(qloop, main())
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        handler.close()
+    assert "Main demo" in log_file.read_text()  # the log did record the save
     creds = CredentialStore(service=keyring_store._service).load("Main demo")  # a fresh store: read back
     assert creds is not None
     assert (creds.api_key, creds.secret, creds.passphrase) == GOOD  # whitespace trimmed
