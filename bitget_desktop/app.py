@@ -16,6 +16,7 @@ from typing import Any
 
 import qasync
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from bitget_desktop.credentials import CredentialStore, KeyringUnavailable
@@ -231,7 +232,10 @@ def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
     app.setApplicationDisplayName("Bitget Desktop")
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
-    app.setQuitOnLastWindowClosed(False)  # the terminal ends when its main window closes (see Terminal.finished)
+    app.setQuitOnLastWindowClosed(False)
+    icon = theme.RESOURCES / "icons" / "bitget-desktop.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))  # the terminal ends when its main window closes (see Terminal.finished)
     settings_store = SettingsStore()
     theme.apply(app, settings_store.load().theme)
     loop = qasync.QEventLoop(app)
