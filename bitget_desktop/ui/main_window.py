@@ -100,6 +100,18 @@ def make_chart(theme_mode: str) -> QWidget:
     return ChartPanel(theme_mode=theme_mode)
 
 
+def make_trading_panel(settings: Any, theme_mode: str) -> QWidget:
+    """The order-entry panel (spot and perp tickets), or a placeholder if it cannot load."""
+    try:
+        from bitget_desktop.ui.trading.panel import TradingPanel
+    except ImportError:  # pragma: no cover - the trading package is part of the app
+        label = QLabel("Order ticket unavailable")
+        label.setObjectName("placeholder")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return label
+    return TradingPanel(None, settings=settings, theme_mode=theme_mode)
+
+
 class SymbolPicker(QWidget):
     """Search across spot and USDT-M perpetual instruments; Enter or double-click picks one."""
 
@@ -325,11 +337,9 @@ class MainWindow(QMainWindow):
         self.trades_dock = self._dock("Trades", "tradesDock", self.trades_view, right)
         self.splitDockWidget(self.book_dock, self.trades_dock, Qt.Orientation.Horizontal)
 
-        ticket = QLabel("Order ticket\n(coming next)", self)
-        ticket.setObjectName("placeholder")
-        ticket.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        ticket.setMinimumHeight(120)
-        self.ticket_dock = self._dock("Order ticket", "ticketDock", ticket, left)
+        self.trading = make_trading_panel(self.settings, self.theme_mode)
+        self.ticket_dock = self._dock("Order ticket", "ticketDock", self.trading, left)
+        self.book_view.clicked.connect(self._book_clicked)
         self.splitDockWidget(self.symbols_dock, self.ticket_dock, Qt.Orientation.Vertical)
 
         self.blotter = QTabWidget(self)
@@ -353,7 +363,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.symbols_dock, self.book_dock, self.trades_dock], [400, 300, 260],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.blotter_dock], [220], Qt.Orientation.Vertical)
-        self.resizeDocks([self.symbols_dock, self.ticket_dock], [420, 240], Qt.Orientation.Vertical)
+        self.resizeDocks([self.symbols_dock, self.ticket_dock], [250, 520], Qt.Orientation.Vertical)
 
     def _build_status(self) -> None:
         bar = self.statusBar()
@@ -442,6 +452,8 @@ class MainWindow(QMainWindow):
             model.clear()
         self.book_model.clear()
         if session is None:
+            if hasattr(self.trading, "bind"):
+                self.trading.bind(None)
             return
         env = session.environment
         kind = env.kind.value
@@ -454,6 +466,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Bitget Desktop — {theme.BADGES[kind][0]}"
                             + (f" · {session.account_name}" if session.account_name else ""))
         self._swap_chart(session)
+        if hasattr(self.trading, "bind"):
+            self.trading.bind(session)
         pairs = (
             (session.instruments_changed, self._on_instruments),
             (session.tickers_changed, self._on_tickers),
@@ -552,6 +566,12 @@ class MainWindow(QMainWindow):
         self.spread_label.setText("" if spread is None else f"spread {fmt_decimal(spread, places)}"
                                   + ("   (stale)" if book.stale else ""))
 
+    def _book_clicked(self, index: Any) -> None:
+        """A click on a book level puts its price into the ticket on show."""
+        found = self.book_model.level(index.row())
+        if found is not None and hasattr(self.trading, "set_price"):
+            self.trading.set_price(found[1][0])
+
     def _on_trades(self, trades: list[Any]) -> None:
         self.trades_model.add_trades(trades)
 
@@ -634,6 +654,8 @@ class MainWindow(QMainWindow):
         self.book_model.ask_colour, self.book_model.bid_colour = QColor(c.down), QColor(c.up)
         if hasattr(self.chart, "set_theme_mode"):
             self.chart.set_theme_mode(theme.resolve(self.theme_mode))
+        if hasattr(self.trading, "apply_theme"):
+            self.trading.apply_theme(theme.resolve(self.theme_mode))
 
     # -- layout persistence ------------------------------------------------------------------------------------
     def restore_layout(self) -> None:
