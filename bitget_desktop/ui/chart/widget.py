@@ -625,7 +625,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             item.setZValue(5)  # above the candles, so labels stay readable
             item.label.setText(text)
             item.label.setColor(color)
-            item.label.fill = pg.mkBrush(self.theme.readout_bg)
+            item.label.fill = pg.mkBrush(self.theme.background)
             item.label.border = pg.mkPen(color)
             item.label.update()
 
