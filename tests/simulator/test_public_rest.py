@@ -8,9 +8,7 @@ from typing import Any
 
 import pytest
 
-FIXTURES = Path("/work/shared/fixtures/bitget")
-if not FIXTURES.exists():  # the fixtures are also vendored for CI
-    FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bitget"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bitget"  # vendored copies of the real captures
 
 
 def fixture(name: str) -> Any:

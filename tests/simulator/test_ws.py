@@ -16,9 +16,7 @@ import pytest
 from bitget_desktop.simulator import Simulator, SimulatorConfig
 from tests.simulator.conftest import KEY, READ_KEY, UTA_KEY, sign
 
-FIXTURES = Path("/work/shared/fixtures/bitget")
-if not FIXTURES.exists():
-    FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bitget"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bitget"  # vendored copies of the real captures
 
 
 def fixture(name: str) -> Any:
