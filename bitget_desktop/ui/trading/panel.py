@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QScrollArea, QTabWidget, QWidget
 
 from bitget_desktop.domain.market import Instrument
 from bitget_desktop.domain.trading import Order
-from bitget_desktop.ui.trading.model import DEFAULT_FAT_FINGER_PCT, MarketState
+from bitget_desktop.ui.trading.model import DEFAULT_FAT_FINGER_PCT, MarketState, quiet_amount
 from bitget_desktop.ui.trading.perp_ticket import PerpTicket
-from bitget_desktop.ui.trading.positions import PositionActions
+from bitget_desktop.ui.trading.positions import PositionActions, install_position_menu
 from bitget_desktop.ui.trading.spot_ticket import SpotTicket
 from bitget_desktop.ui.trading.widgets import ticket_style
 
@@ -153,6 +153,18 @@ class TradingPanel(QTabWidget):
     def set_price(self, price: Decimal) -> None:
         """A price clicked on the book or the chart goes to the ticket on show."""
         self.current_ticket().set_price(price)
+
+    def limit_price_for(self, pos: Any) -> Decimal | None:
+        """The perp ticket's limit price, for closing ``pos`` at limit from the blotter (None unless valid)."""
+        inst = self.perp.instrument
+        price = quiet_amount(self.perp.price.text())
+        if inst is None or price is None or inst.symbol != pos.symbol or not inst.price_on_tick(price):
+            return None
+        return price
+
+    def install_position_menu(self, view: Any) -> Any:
+        """Close / Close limit / Reverse as a context menu on a positions table (the blotter's)."""
+        return install_position_menu(view, lambda: self.actions, self.limit_price_for)
 
     def cancel_all(self) -> None:
         """The hotkey: cancel every open order of both tickets' symbols."""

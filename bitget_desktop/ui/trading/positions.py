@@ -27,7 +27,8 @@ from bitget_desktop.ui.trading.numbers import fmt
 
 log = logging.getLogger(__name__)
 
-__all__ = ["close_request", "open_request", "close_position", "reverse_position", "PositionActions"]
+__all__ = ["close_request", "open_request", "close_position", "reverse_position", "PositionActions",
+           "install_position_menu"]
 
 
 def _close_intent(pos: Position) -> Intent:
@@ -167,3 +168,52 @@ class PositionActions(QObject):
         self.done.emit(f"Reversed {position.symbol}: closed {fmt(closed.filled_size)} {position.hold_side.value} "
                        f"(order {closed.order_id}), opening {other} acknowledged (order {ack.order_id})")
         return True
+
+
+def install_position_menu(view: Any, actions: Callable[[], PositionActions | None],
+                          limit_price: Callable[[Position], Decimal | None] | None = None) -> Any:
+    """Give a positions table (any QAbstractItemView over a model with `record(row)`, possibly behind a proxy) a
+    context menu: Close at market, Close at limit (at ``limit_price(pos)`` when it gives one), Reverse.
+
+    ``actions`` is called at click time so the view keeps working across session switches. Returns the menu builder
+    (point in viewport coordinates -> QMenu or None) that the right-click uses before popping the menu up.
+    """
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QMenu
+
+    def record_at(point: QPoint) -> Position | None:
+        index = view.indexAt(point)
+        if not index.isValid():
+            return None
+        model = view.model()
+        while hasattr(model, "mapToSource"):
+            index = model.mapToSource(index)
+            model = model.sourceModel()
+        rec = model.record(index.row()) if hasattr(model, "record") else None
+        return rec if isinstance(rec, Position) else None
+
+    def build_menu(point: QPoint) -> QMenu | None:
+        pos, acts = record_at(point), actions()
+        if pos is None or acts is None:
+            return None
+        menu = QMenu(view)
+        menu.setObjectName("positionMenu")
+        side = pos.hold_side.value
+        menu.addAction(f"Close {side} at market", lambda: acts.close(pos))
+        price = limit_price(pos) if limit_price is not None else None
+        limit = menu.addAction(f"Close {side} at limit {fmt(price)}" if price else f"Close {side} at limit "
+                               "(set a price in the ticket)", lambda: acts.close(pos, price))
+        limit.setEnabled(price is not None)
+        menu.addAction(f"Reverse to {'short' if pos.hold_side is HoldSide.LONG else 'long'}",
+                       lambda: acts.reverse(pos))
+        menu.aboutToHide.connect(menu.deleteLater)
+        return menu
+
+    def show_menu(point: QPoint) -> None:
+        menu = build_menu(point)
+        if menu is not None:
+            menu.popup(view.viewport().mapToGlobal(point))
+
+    view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    view.customContextMenuRequested.connect(show_menu)
+    return build_menu

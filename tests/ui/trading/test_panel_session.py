@@ -6,11 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import QMenu, QTableView
 
 from bitget_desktop.domain.trading import Intent, OrderType, Side
 from bitget_desktop.exchange.environments import local
 from bitget_desktop.settings import Settings
+from bitget_desktop.ui.models import PositionsModel
 from bitget_desktop.ui.session import Session
 from bitget_desktop.ui.trading.panel import CANCEL_ALL_KEYS, TradingPanel
 
@@ -71,6 +73,29 @@ def test_panel_follows_session_and_trades(qtbot: Any, run: Any, sim: Any, client
             await wait_until(lambda: [str(p.hold_side) for p in session.position_list()] == ["short"], what="push")
             assert await panel.actions.close_async(session.position_list()[0])
             await wait_until(lambda: sim_positions(sim) == {}, what="flat")
+
+            # the blotter's positions table with the context menu (sorted through a proxy, as in the main window)
+            qtbot.mouseClick(perp.intent_buttons[Intent.SELL], Qt.MouseButton.LeftButton)
+            await wait_signal(perp.ack_shown)
+            await wait_until(lambda: len(session.position_list()) == 1, what="short pushed")
+            model = PositionsModel()
+            proxy = QSortFilterProxyModel()
+            proxy.setSourceModel(model)
+            view = QTableView()
+            qtbot.addWidget(view)
+            view.setModel(proxy)
+            view.resize(600, 200)
+            model.set_records(session.position_list())
+            build_menu = panel.install_position_menu(view)
+            menu = build_menu(view.visualRect(proxy.index(0, 0)).center())  # what a right-click pops up
+            assert isinstance(menu, QMenu) and menu.objectName() == "positionMenu"
+            assert build_menu(view.visualRect(proxy.index(0, 0)).center() + QPoint(0, 150)) is None  # no row
+            labels = [a.text() for a in menu.actions()]
+            assert labels[0] == "Close short at market" and labels[2] == "Reverse to long"
+            assert not menu.actions()[1].isEnabled()  # no limit price in the ticket (it is a market ticket now)
+            menu.actions()[2].trigger()
+            await wait_until(lambda: sim_positions(sim) == {"long": D("0.01")}, what="reversed from the menu")
+            menu.deleteLater()
         finally:
             panel.hide()
             panel.bind(None)
