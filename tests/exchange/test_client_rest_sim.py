@@ -26,7 +26,7 @@ from bitget_desktop.domain.trading import (
 from bitget_desktop.exchange.models import AccountFamily
 from bitget_desktop.exchange.signing import Credentials
 
-from conftest import KEY, PASSPHRASE, SECRET, UTA_KEY, WITHDRAW_KEY, client_for
+from tests.exchange.conftest import KEY, PASSPHRASE, SECRET, UTA_KEY, WITHDRAW_KEY, client_for
 
 D = Decimal
 SPOT = ProductType.SPOT

@@ -14,7 +14,7 @@ from bitget_desktop.domain.trading import Order, OrderRequest, OrderType, Side
 from bitget_desktop.exchange.signing import Credentials
 from bitget_desktop.exchange.stream import BookEvent, ConnectionEvent, Push, StreamError, Subscription
 
-from conftest import KEY, SECRET, client_for
+from tests.exchange.conftest import KEY, SECRET, client_for
 
 SPOT = ProductType.SPOT
 USDT = ProductType.USDT_FUTURES
