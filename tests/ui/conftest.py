@@ -63,6 +63,9 @@ _HARMLESS_QT = "This plugin does not support propagateSizeHints"
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
-        path = Path(str(item.fspath))
-        if here in path.parents and (here / "chart") not in path.parents:
-            item.add_marker(pytest.mark.qt_log_ignore(_HARMLESS_QT))
+        if Path(str(item.fspath)).parent != here:
+            continue  # only this directory's own test files (chart/ and trading/ keep their settings)
+        existing = item.get_closest_marker("qt_log_ignore")
+        patterns = (*(existing.args if existing else ()), _HARMLESS_QT)
+        kwargs = dict(existing.kwargs) if existing else {}
+        item.add_marker(pytest.mark.qt_log_ignore(*patterns, **kwargs))
