@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -235,6 +235,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_shortcuts()
         self.apply_theme_colours()
+        hints = QGuiApplication.styleHints()
+        hints.colorSchemeChanged.connect(self._on_os_scheme_changed)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self.restore_layout()
         self.bind(session)
@@ -643,6 +645,11 @@ class MainWindow(QMainWindow):
             self.settings.theme = mode
             if self.settings_store is not None:
                 self.settings_store.save(self.settings)
+
+    def _on_os_scheme_changed(self, *_: object) -> None:
+        """The OS switched light/dark: follow it unless the user picked a theme."""
+        if self.theme_mode == "system":
+            self.set_theme("system")
 
     def apply_theme_colours(self) -> None:
         c = theme.colours(self.theme_mode)

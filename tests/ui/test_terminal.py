@@ -22,6 +22,7 @@ def test_terminal_accounts_and_switching(qloop: Any, qtbot: Any, keyring_store: 
     settings = settings_store.load()
     settings.upsert_account(AccountInfo("Demo", "demo", key_hint="bg_goo…", family="classic"))
     settings.active_account = "Demo"
+    settings.last_symbols = ["USDT-FUTURES:ETHUSDT", "SPOT:BTCUSDT"]
     settings_store.save(settings)
 
     async def main() -> None:
@@ -39,6 +40,8 @@ def test_terminal_accounts_and_switching(qloop: Any, qtbot: Any, keyring_store: 
                 assert term.simulator.sim is None  # no embedded simulator for a real account
                 assert not term.window.welcome_bar.isVisible()  # not a first run: there are accounts
                 await wait_until(lambda: bool(ready), timeout=15, what="first session ready")
+                inst = term.session.instrument  # the last symbol of the previous run
+                assert inst is not None and (inst.symbol, str(inst.product_type)) == ("ETHUSDT", "USDT-FUTURES")
 
                 await term.switch(None)
                 assert term.session.account_name is None and term.simulator.sim is not None

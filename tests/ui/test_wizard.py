@@ -255,3 +255,34 @@ def test_accounts_dialog_remove_deletes_keyring_entry(qloop: Any, qtbot: Any, ke
     assert keyring_store.load("Demo 2") is not None
     assert [a.name for a in settings_store.load().accounts] == ["Demo 2"]
     assert dialog.table.rowCount() == 1
+
+
+def test_edit_renames_an_account_and_moves_its_key(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
+                                                   settings_store: SettingsStore) -> None:
+    async def main() -> None:
+        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
+            wiz = make_wizard(qtbot, keyring_store, settings_store, sim)
+            report = await fill_and_check(wiz, *GOOD, name="Demo")
+            assert report is not None and report.passed
+            wiz.next()
+            wiz.button(QWizard.WizardButton.FinishButton).click()
+            edit = KeyWizard(keyring_store, settings_store.load(), settings_store, edit="Demo",
+                             environment_override=local(sim.rest_url))
+            qtbot.addWidget(edit)
+            edit.show()
+            assert edit.fields.api_key.text() == GOOD[0]  # prefilled from the keyring
+            assert edit.fields.secret.edit.echoMode() == QLineEdit.EchoMode.Password
+            edit.next()
+            edit.fields.name.setText("Renamed")
+            edit.next()
+            if edit.check.running:
+                await wait_signal(edit.check.check_finished, timeout=20)
+            assert edit.check.isComplete()
+            edit.next()
+            edit.button(QWizard.WizardButton.FinishButton).click()
+
+    run(qloop, main())
+    assert keyring_store.load("Demo") is None
+    renamed = keyring_store.load("Renamed")
+    assert renamed is not None and renamed.secret == GOOD[1]
+    assert [a.name for a in settings_store.load().accounts] == ["Renamed"]

@@ -1,6 +1,7 @@
 """Screenshots of the tickets against the in-process simulator (offscreen).
 
-Run: ``python tests/ui/trading/make_screenshots.py [light|dark]`` -> resources/screenshots/ticket-spot.png, ticket-perp.png
+Run: ``python tests/ui/trading/make_screenshots.py [light|dark]``
+-> resources/screenshots/ticket-spot.png and ticket-perp.png
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""TradingPanel bound to a real Session over the simulator: symbol following, book clicks, pushes, the cancel-all hotkey,
-and PositionActions driven from session positions (as the blotter would)."""
+"""TradingPanel bound to a real Session over the simulator: symbol following, book clicks, pushes, the cancel-all
+hotkey, and PositionActions driven from session positions (as the blotter would)."""
 
 from __future__ import annotations
 
