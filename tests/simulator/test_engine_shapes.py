@@ -11,7 +11,7 @@ import pytest
 from bitget_desktop.simulator import instruments, views
 from bitget_desktop.simulator.engine import Engine
 
-FIXTURES = Path("/work/shared/fixtures/bitget")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bitget"
 KEY = "bg_shapes"
 
 
