@@ -193,7 +193,7 @@ async def test_mix_one_way_flow(api) -> None:
     acct = ok(await c.get("/api/v2/mix/account/account", **q))
     assert acct["posMode"] == "one_way_mode" and acct["marginMode"] == "crossed"
     assert acct["crossedMarginLeverage"] == 10 and acct["available"] == "100000"
-    real = json.loads(Path(__file__).resolve().parents[1] / "fixtures" / "bitget" / "mix_account_account.json".read_text())["data"]
+    real = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "bitget" / "mix_account_account.json").read_text())["data"]
     assert set(real) <= set(acct)
     lev = ok(await c.post("/api/v2/mix/account/set-leverage", q | {"leverage": "20"}))
     assert lev["crossMarginLeverage"] == "20"
