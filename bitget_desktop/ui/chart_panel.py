@@ -22,6 +22,7 @@ class ChartPanel(QWidget):
         lay.addWidget(self.chart)
         self.session: Any = None
         self._instrument: Any = None
+        self.chart.needs_older.connect(self._load_older)
 
     def bind_session(self, session: Any) -> None:
         self.session = session
@@ -48,7 +49,36 @@ class ChartPanel(QWidget):
             return np.fromiter((float(getattr(c, name)) for c in rows), dtype=np.float64, count=len(rows))
 
         self.chart.set_data(ts, col("open"), col("high"), col("low"), col("close"), col("volume"), interval)
-        self.chart.no_older_data()
+
+    def _load_older(self, first_ts: int) -> None:
+        """The user scrolled to the left edge: fetch one older page (a task owned by the session)."""
+        s, inst = self.session, self._instrument
+        if s is None or inst is None or s.closed:
+            self.chart.no_older_data()
+            return
+        self.chart.set_loading(True)
+        s.spawn(self._fetch_older(inst, int(first_ts)), f"older:{inst.symbol}")
+
+    async def _fetch_older(self, inst: Any, first_ts: int) -> None:
+        s = self.session
+        try:
+            page = await s.client.history_candles(inst.product_type, inst.symbol, s.timeframe, end=first_ts,
+                                                  limit=200)
+        except Exception:
+            self.chart.no_older_data()
+            raise
+        if inst is not self._instrument:
+            return
+        rows = sorted((c for c in page if c.ts < first_ts), key=lambda c: c.ts)
+        if not rows:
+            self.chart.no_older_data()
+            return
+        ts = np.fromiter((c.ts for c in rows), dtype=np.int64, count=len(rows))
+
+        def col(name: str) -> np.ndarray:
+            return np.fromiter((float(getattr(c, name)) for c in rows), dtype=np.float64, count=len(rows))
+
+        self.chart.prepend(ts, col("open"), col("high"), col("low"), col("close"), col("volume"))
 
     def show_live(self, candles: list[Any]) -> None:
         for c in sorted(candles, key=lambda c: c.ts):

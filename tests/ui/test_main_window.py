@@ -117,3 +117,20 @@ def test_theme_shortcuts_and_layout_restore(qloop: Any, qtbot: Any, tmp_path: Pa
             win2.close()
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))
+
+
+def test_chart_shows_history_and_pages_older_candles(qloop: Any, qtbot: Any, tmp_path: Path) -> None:
+    async def main() -> None:
+        async with simulator() as sim:
+            win = window_for(qtbot, sim, tmp_path)
+            reset = expect_signal(win.session.candles_reset)
+            await asyncio.wait_for(reset, 15)
+            chart = win.chart.chart
+            await wait_until(lambda: len(chart.store) > 100, what="history")
+            before = len(chart.store)
+            first = int(chart.store.candle(0)[0])
+            chart.needs_older.emit(first)
+            await wait_until(lambda: len(chart.store) > before, timeout=10, what="older page")
+            assert int(chart.store.candle(0)[0]) < first
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))
