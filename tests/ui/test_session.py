@@ -111,3 +111,34 @@ def test_stale_book_banner(qloop: Any) -> None:
             await session.aclose()
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))
+
+
+def test_orders_and_fills_reach_the_blotter_state(qloop: Any) -> None:
+    from bitget_desktop.domain.trading import OrderRequest, OrderType, Side
+
+    async def main() -> None:
+        async with simulator() as sim:
+            session = make_session(sim)
+            session.start()
+            await wait_signal(session.ready, timeout=15)
+            await wait_until(lambda: session.health.streams.get("account") is not None
+                             and session.health.streams["account"].state == "live", what="account stream")
+            inst = session.instrument
+            assert inst is not None and session.book is not None
+            bid = session.book.best_bid()
+            assert bid is not None
+            resting = OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.LIMIT, size="0.001",
+                                         price=bid[0] * Decimal("0.9"))
+            ack = await session.client.place_spot_order(resting)
+            await wait_until(lambda: any(o.order_id == ack.order_id for o in session.open_orders()),
+                             timeout=10, what="open order pushed")
+            await session.client.cancel_spot_order(inst.symbol, order_id=ack.order_id)
+            await wait_until(lambda: any(o.order_id == ack.order_id for o in session.order_history()),
+                             timeout=10, what="cancelled order in history")
+            assert not any(o.order_id == ack.order_id for o in session.open_orders())
+            taker = OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.MARKET, size="50")
+            ack = await session.client.place_spot_order(taker)
+            await wait_until(lambda: any(f.order_id == ack.order_id for f in session.fill_list()),
+                             timeout=10, what="fill pushed")
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))
