@@ -12,16 +12,16 @@ from typing import Any
 
 import pytest
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QWidget, QWizard
 from ui_support import GOOD, OPEN_SESSIONS, WITHDRAW, simulator, wait_signal, wait_until
 
 from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.exchange.environments import local
 from bitget_desktop.exchange.signing import Credentials
-from bitget_desktop.settings import SettingsStore
+from bitget_desktop.settings import AccountInfo, SettingsStore
 from bitget_desktop.ui.main_window import MainWindow
 from bitget_desktop.ui.session import Session
-from bitget_desktop.ui.wizard import KeyWizard
+from bitget_desktop.ui.wizard import AccountsDialog, KeyWizard
 
 
 @pytest.fixture
@@ -115,6 +115,13 @@ def test_wizard_page_screenshots(qloop: Any, qtbot: Any, tmp_path: Path, shots: 
             await wait_signal(wiz.check.check_finished, timeout=20)
             wiz.next()
             save(wiz, shots / "wizard-4-summary.png")
-            wiz.reject()
+            wiz.button(QWizard.WizardButton.FinishButton).click()
+            settings = store.load()
+            settings.upsert_account(AccountInfo("Main live", "live", key_hint="bg_liv…", family="unified"))
+            dialog = AccountsDialog(keyring_store, settings, store)
+            qtbot.addWidget(dialog)
+            dialog.show()
+            dialog.table.selectRow(0)
+            save(dialog, shots / "accounts-dialog.png")
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))
