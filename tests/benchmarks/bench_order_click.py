@@ -1,6 +1,7 @@
 """Order-click benchmark: what the terminal adds between a click on Buy and Bitget's acknowledgement on screen.
 
-Run: ``python tests/benchmarks/bench_order_click.py`` (offscreen), or ``pytest tests/benchmarks/bench_order_click.py -s``
+Run: ``python tests/benchmarks/bench_order_click.py`` (offscreen),
+or ``pytest tests/benchmarks/bench_order_click.py -s``
 (asserts the < 5 ms target). Against the in-process simulator over a real 127.0.0.1 socket:
 
 - click -> shown: QTest click on the spot ticket's Buy button until the "Acknowledged" status line is set;

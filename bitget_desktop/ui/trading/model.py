@@ -452,7 +452,7 @@ def snap_field(inst: Instrument, name: str, text: str) -> str:
 
 def spot_pct_fill(inst: Instrument, pct: int, side: Side, order_type: OrderType, price: Decimal | None,
                   base_available: Decimal | None, quote_available: Decimal | None) -> dict[str, str]:
-    """Fields for ``pct`` % of the balance: a buy spends that share of the quote, a sell sells that share of the base."""
+    """Fields for ``pct`` % of the balance: a buy spends that share of the quote, a sell sells that share of base."""
     share = Decimal(max(0, min(100, int(pct)))) / _HUNDRED
     if side is Side.BUY:
         if quote_available is None:

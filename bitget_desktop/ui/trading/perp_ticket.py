@@ -181,8 +181,9 @@ class PerpTicket(TicketBase):
         self.stop_loss = AmountField("stop_loss", "USDT", "optional", self)
         self._fields = {"price": self.price, "size": self.size, "take_profit": self.take_profit,
                         "stop_loss": self.stop_loss}
-        for row, (label, fld) in enumerate((("Price", self.price), ("Size", self.size), ("Take profit", self.take_profit),
-                                            ("Stop loss", self.stop_loss))):
+        rows = (("Price", self.price), ("Size", self.size), ("Take profit", self.take_profit),
+                ("Stop loss", self.stop_loss))
+        for row, (label, fld) in enumerate(rows):
             lab = QLabel(label, self)
             lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             lab.setContentsMargins(0, 4, 0, 0)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout
 
 from bitget_desktop.domain.errors import BitgetError
 from bitget_desktop.domain.market import Instrument, ProductType, Ticker
