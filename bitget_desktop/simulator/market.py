@@ -306,8 +306,11 @@ class MarketData:
         rows = lv.history.units("m", t - 30 * MINUTE, t - t % MINUTE, "market", t)
         for row in rows[-30:]:
             ts0 = int(row[0])
+            # the four path prints of the minute share part of its volume in random, uneven proportions
+            weights = [lv.rng.expovariate(1.0) for _ in range(4)]
+            total_w = sum(weights)
             for j, col in enumerate((1, 2, 3, 4)):
-                size = max(1, int(row[5] / 8)) if row[5] else 1
+                size = max(1, int(row[5] * weights[j] / total_w / 2)) if row[5] else 1
                 side = "buy" if (j + int(ts0 // MINUTE)) % 2 else "sell"
                 lv.trade_id += 1 + lv.rng.randrange(50)
                 lv.tape.append(Trade(ts0 + j * 15_000, int(row[col]), size, side, str(lv.trade_id)))
