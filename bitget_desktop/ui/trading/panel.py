@@ -87,6 +87,8 @@ class TradingPanel(QTabWidget):
         for t in self.tickets:
             t.set_client(client, session.spawn)
             t.confirm, t.live, t.fat_finger_pct = confirm, live, fat
+            if client is None:
+                t._show("", "not-sent", "Market data only: add a Bitget API key with trade permission to trade.")
         self.actions = PositionActions.for_session(session, self)
         for sig, slot in (
             (session.symbol_changed, self._on_symbol),
