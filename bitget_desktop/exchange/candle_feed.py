@@ -422,6 +422,14 @@ class CandleFeed:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
 
+    async def settle(self) -> None:
+        """Wait until the feed's background work (hole fills, cache writes) started so far has finished."""
+        while True:
+            tasks = [t for t in self._tasks if t is not self._older]
+            if not tasks:
+                return
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     @property
     def closed(self) -> bool:
         return self._closed
