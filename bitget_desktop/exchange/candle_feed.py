@@ -168,8 +168,7 @@ class CandleFeed:
                 self.cache_ms = (time.perf_counter() - t0) * 1000
                 self._emit(self.on_reset)
                 start = await self._db(self._known_until, cached[0].ts)
-                if await self._db(self.cache.history_complete, self.key, cached[0].ts):
-                    self.exhausted = True
+                self.exhausted = await self._db(self._nothing_older, cached[0].ts)
         try:
             await self._fetch_recent(start)
             if len(self.series) and self.series.gaps(self.timeframe):
@@ -182,6 +181,12 @@ class CandleFeed:
         self._handle = await self.client.stream.subscribe(self.sub, self._on_event)
         if self.state is not FeedState.ERROR:
             self._set_state(FeedState.IDLE)
+
+    def _nothing_older(self, first: int) -> bool:
+        """The cache knows the exchange has no candle before ``first``."""
+        assert self.cache is not None
+        oldest = self.cache.oldest(self.key)
+        return oldest is not None and oldest >= first and self.cache.history_complete(self.key, first)
 
     def _known_until(self, first: int) -> int | None:
         """End of the newest complete range that touches the cached rows (the REST window starts there)."""
@@ -376,7 +381,7 @@ class CandleFeed:
             lo = rows[0].ts if rows else first
             if self.cache.missing_ranges(self.key, lo, first):
                 return None
-            return rows, self.cache.history_complete(self.key, lo)
+            return rows, len(rows) < self.page_limit and self.cache.history_complete(self.key, lo)
 
         found = await self._db(look)
         if found is None:
