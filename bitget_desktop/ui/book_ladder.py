@@ -1,0 +1,250 @@
+"""BookLadder: the order book dock — tick aggregation, cumulative depth bars, spread and mid, stale marking."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bitget_desktop.exchange.stream import BookEvent, Subscription
+from bitget_desktop.ui.models.book import BookModel
+from bitget_desktop.ui.models.records import fmt_decimal
+
+TICK_MULTIPLES = (1, 10, 100, 1000)
+STALE_HOLD_MS = 600  # a re-snapshot takes a round trip; keep the mark up long enough to be seen
+
+
+class DepthBarDelegate(QStyledItemDelegate):
+    """Paints each row's cumulative-size bar behind its text: the bar grows leftwards from the right edge."""
+
+    def __init__(self, model: BookModel, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.alpha = 60
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        share = index.data(BookModel.DEPTH_ROLE)
+        side = index.data(BookModel.SIDE_ROLE)
+        view = self.parent()
+        if share and side and isinstance(view, QAbstractItemView):
+            width = view.viewport().width()
+            left = width * (1.0 - float(share))
+            rect = QRectF(option.rect)  # type: ignore[attr-defined]
+            x0 = max(rect.left(), left)
+            if x0 < rect.right() + 1:
+                m = self.model
+                colour = QColor(m.stale_colour if m.stale else m.ask_colour if side == "ask" else m.bid_colour)
+                colour.setAlpha(self.alpha)
+                painter.fillRect(QRectF(x0, rect.top() + 1, rect.right() + 1 - x0, rect.height() - 2), colour)
+        super().paint(painter, option, index)
+
+
+class BookLadder(QWidget):
+    """The order book of the session's symbol: a ladder over `BookModel`, refreshed by the session's book flush.
+
+    Aggregation by tick multiples is picked in the header. The ladder watches the book subscription for the
+    moment the book breaks (a gap or checksum mismatch) and greys it, with a label, until a fresh snapshot has
+    been shown for ``STALE_HOLD_MS``.
+    """
+
+    stale_changed = Signal(bool)
+
+    def __init__(self, model: BookModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.session: Any = None
+        self.instrument: Any = None
+        self._watch_task: asyncio.Task[Any] | None = None
+        self._fresh_since: float | None = None
+        self._stale = False
+        self._last_book: Any = None
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        head = QHBoxLayout()
+        head.setContentsMargins(6, 3, 6, 3)
+        head.addWidget(QLabel("Group", self))
+        self.step_box = QComboBox(self)
+        self.step_box.setObjectName("bookStep")
+        self.step_box.setToolTip("Aggregate levels by a multiple of the tick size")
+        self.step_box.currentIndexChanged.connect(self._on_step)
+        head.addWidget(self.step_box)
+        head.addStretch(1)
+        self.stale_label = QLabel("stale — re-syncing", self)
+        self.stale_label.setObjectName("staleLabel")
+        self.stale_label.setToolTip("The book lost an update; it is greyed until a fresh snapshot arrives")
+        self.stale_label.setVisible(False)
+        head.addWidget(self.stale_label)
+        lay.addLayout(head)
+
+        self.view = QTableView(self)
+        self.view.setObjectName("bookView")
+        self.view.setModel(model)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.setAlternatingRowColors(False)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(20)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.view.setToolTip("Click a level to put its price into the order ticket")
+        header = self.view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(30)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(col, 78)
+        self.delegate = DepthBarDelegate(model, self.view)
+        self.view.setItemDelegate(self.delegate)
+        lay.addWidget(self.view, 1)
+
+        self.spread_label = QLabel("", self)
+        self.spread_label.setObjectName("muted")
+        self.spread_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(self.spread_label)
+
+        self._hold = QTimer(self)
+        self._hold.setSingleShot(True)
+        self._hold.timeout.connect(self._maybe_fresh)
+
+    # -- binding ---------------------------------------------------------------------------------------------------
+    def bind_session(self, session: Any) -> None:
+        """Follow `session` (None: show nothing). The caller feeds `show_book` from the session's book flush."""
+        self._stop_watch()
+        self.session = session
+        self.instrument = None
+        self._last_book = None
+        self._set_stale(False)
+        self.model.clear()
+        self.spread_label.setText("")
+
+    def set_instrument(self, inst: Any) -> None:
+        """A new symbol: steps in its ticks, an empty ladder until its book comes, and a new stale watch."""
+        self.instrument = inst
+        self._last_book = None
+        self._set_stale(False)
+        self.model.clear()
+        self.model.set_places(inst.price_places, inst.size_places)
+        multiple = self.multiple
+        self.step_box.blockSignals(True)
+        self.step_box.clear()
+        for m in TICK_MULTIPLES:
+            self.step_box.addItem(fmt_decimal(inst.tick_size * m), m)
+        self.step_box.setCurrentIndex(max(0, TICK_MULTIPLES.index(multiple) if multiple in TICK_MULTIPLES else 0))
+        self.step_box.blockSignals(False)
+        self._apply_step()
+        self._stop_watch()
+        s = self.session
+        if s is not None and not s.closed and hasattr(s, "spawn"):
+            self._watch_task = s.spawn(self._watch(inst), f"book-watch:{inst.symbol}")
+
+    @property
+    def multiple(self) -> int:
+        data = self.step_box.currentData()
+        return int(data) if data is not None else 1
+
+    def set_multiple(self, multiple: int) -> None:
+        """Aggregate by ``multiple`` ticks (one of TICK_MULTIPLES)."""
+        i = self.step_box.findData(multiple)
+        if i >= 0:
+            self.step_box.setCurrentIndex(i)
+
+    def _on_step(self, _: int) -> None:
+        self._apply_step()
+        if self._last_book is not None:
+            self.show_book(self._last_book)
+
+    def _apply_step(self) -> None:
+        inst, m = self.instrument, self.multiple
+        self.model.set_step(None if inst is None or m == 1 else inst.tick_size * m)
+
+    # -- data ------------------------------------------------------------------------------------------------------
+    def show_book(self, book: Any) -> None:
+        """Show `book` (a domain OrderBook, or None): levels aggregated, spread and mid, stale state."""
+        self._last_book = book
+        if book is None:
+            self.model.clear()
+            self.spread_label.setText("")
+            return
+        if book.stale:
+            self._set_stale(True)
+        elif self._stale:
+            if self._fresh_since is None:
+                self._fresh_since = time.monotonic()
+                self._hold.start(STALE_HOLD_MS)
+        if not book.stale:
+            self.model.set_book(book.bids(), book.asks())
+        inst = self.instrument
+        places = inst.price_places if inst is not None else None
+        spread, mid = book.spread(), book.mid()
+        text = "" if spread is None else f"spread {fmt_decimal(spread, places)}"
+        if mid is not None:
+            text += f"   mid {fmt_decimal(mid, None if places is None else places + 1)}"
+        self.spread_label.setText(text + ("   (stale)" if self._stale else ""))
+
+    @property
+    def stale(self) -> bool:
+        return self._stale
+
+    def _set_stale(self, on: bool) -> None:
+        if on:
+            self._fresh_since = None
+            self._hold.stop()
+        if on == self._stale:
+            return
+        self._stale = on
+        self.model.set_stale(on)
+        self.stale_label.setVisible(on)
+        self.view.viewport().update()
+        self.stale_changed.emit(on)
+
+    def _maybe_fresh(self) -> None:
+        book = self._last_book
+        if book is not None and not book.stale:
+            self._set_stale(False)
+            self.show_book(book)
+
+    # -- stale watch -----------------------------------------------------------------------------------------------
+    def _stop_watch(self) -> None:
+        task, self._watch_task = self._watch_task, None
+        if task is not None:
+            task.cancel()
+
+    async def _watch(self, inst: Any) -> None:
+        """Hear the book's own events (not the coalesced flush), so a short re-snapshot is never missed."""
+        stream = self.session.client.stream
+        handle = await stream.subscribe(Subscription.book(inst.product_type, inst.symbol), self._on_event)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            with contextlib.suppress(Exception):
+                await handle.close()
+
+    def _on_event(self, event: Any) -> None:
+        if isinstance(event, BookEvent) and event.book.stale and self.instrument is not None:
+            self._set_stale(True)
+            self._last_book = event.book
+            self.spread_label.setText(self.spread_label.text().replace("   (stale)", "") + "   (stale)")
