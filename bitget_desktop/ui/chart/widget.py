@@ -42,13 +42,19 @@ class Readout:
     volume: float
     price: float | None
 
-    def text(self, decimals: int = 2, utc: bool = True) -> str:
+    def text(self, decimals: int = 2, utc: bool = True, lines: int = 1) -> str:
+        """One line, or the same fields wrapped onto ``lines`` (2 or 3) lines for a narrow pane."""
         t = dt.datetime.fromtimestamp(self.ts / 1000, tz=dt.UTC if utc else None)
         f = f"{{:.{decimals}f}}"
-        return (
-            f"{t:%Y-%m-%d %H:%M}  O {f.format(self.open)}  H {f.format(self.high)}  "
-            f"L {f.format(self.low)}  C {f.format(self.close)}  V {self.volume:,.2f}"
-        )
+        when = f"{t:%Y-%m-%d %H:%M}"
+        o, h = f"O {f.format(self.open)}", f"H {f.format(self.high)}"
+        l, c = f"L {f.format(self.low)}", f"C {f.format(self.close)}"
+        v = f"V {self.volume:,.2f}"
+        if lines >= 3:
+            return f"{when}  {v}\n{o}  {h}\n{l}  {c}"
+        if lines == 2:
+            return f"{when}  {v}\n{o}  {h}  {l}  {c}"
+        return f"{when}  {o}  {h}  {l}  {c}  {v}"
 
 
 class ChartWidget(pg.GraphicsLayoutWidget):
@@ -121,6 +127,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         self._legend.setPos(4, 20)
         self._set_crosshair_visible(False)
         self._readout: Readout | None = None
+        self._readout_shown: Readout | None = None  # what the label shows (the newest candle without a cursor)
         self._crosshair_x: float | None = None
 
         self._last_line = pg.InfiniteLine(angle=0, movable=False)
@@ -544,16 +551,33 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             r_show: Readout | None = Readout(ts, o, h, l, c, v, None)
         else:
             r_show = r
-        if r_show is None:
-            self._readout_label.setText("")
-        else:
-            color = self.theme.up if r_show.close >= r_show.open else self.theme.down
-            self._readout_label.setText(r_show.text(self.price_decimals, self.utc), color=color)
+        self._readout_shown = r_show
+        self._fit_readout()
         self.readout_changed.emit(r)
+
+    def _fit_readout(self) -> None:
+        """Write the readout on as few lines as fit the price pane's width (it was clipped at the right edge)."""
+        r = self._readout_shown
+        label = self._readout_label
+        if r is None:
+            label.setText("")
+        else:
+            color = self.theme.up if r.close >= r.open else self.theme.down
+            room = self.price_vb.width() - 8
+            for lines in (1, 2, 3):
+                label.setText(r.text(self.price_decimals, self.utc, lines), color=color)
+                if label.textItem.boundingRect().width() <= room or room <= 0:
+                    break
+        h = label.textItem.boundingRect().height() if r is not None else 16.0
+        self._legend.setPos(4, 2 + h)
+        self._loading_label.setPos(4, 4 + h + (16 if self._tracks else 0))
 
     def _place_tags(self, *args: object) -> None:
         vb = self.price_vb
         w = vb.width()
+        if args and w != getattr(self, "_fitted_width", None):  # sigResized: the readout may need more lines
+            self._fitted_width = w
+            self._fit_readout()
         if self._hline.isVisible():
             self._price_tag.setPos(w, vb.mapFromView(QtCore.QPointF(0, self._hline.value())).y())
         if self._time_tag.isVisible():
