@@ -174,29 +174,35 @@ def test_leverage_and_margin_mode(qtbot: Any, run: Any, sim: Any, client: Any) -
     run(body())
 
 
-def test_preset_tp_triggers_when_mark_moves(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
+def test_preset_tp_sl_trigger_when_mark_moves(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
+    """TP and SL 0.1 % either side of the mark: whichever way the simulator's market goes, one of them fires."""
+
     async def body() -> None:
         t = await make_ticket(qtbot, client)
         inst = t.instrument
         assert inst is not None
         mark = sim.engine.mark_price(FUT.value, "BTCUSDT")
-        tp = inst.snap_price(mark * D("1.002"))
-        sl = inst.snap_price(mark * D("0.9"))
+        tp = inst.snap_price(mark * D("1.001"))
+        sl = inst.snap_price(mark * D("0.999"))
         type_into(qtbot, t.take_profit, str(tp))
         type_into(qtbot, t.stop_loss, str(sl))
         o = await order(qtbot, t, sim, Intent.BUY, "0.01")
         assert (o.preset_tp, o.preset_sl) == (tp, sl)
         plans = sim.engine.plans(KEY, FUT.value, "BTCUSDT")
-        assert {p.plan_type for p in plans} == {"profit_plan", "loss_plan"}
+        assert {(p.plan_type, p.trigger_price) for p in plans} == {("profit_plan", tp), ("loss_plan", sl)}
         assert sim_positions(sim) == {"long": D("0.01")}
-        for _ in range(2000):  # move the simulator's market minute by minute until the mark reaches the TP
+        for _ in range(3000):  # move the simulator's market minute by minute until a preset fires
             move_market(sim)
             if not sim_positions(sim):
                 break
         assert sim_positions(sim) == {}
-        assert sim.engine.mark_price(FUT.value, "BTCUSDT") >= tp
+        now = sim.engine.mark_price(FUT.value, "BTCUSDT")
+        assert now >= tp or now <= sl
         history = await client.futures_order_history(FUT, "BTCUSDT")
-        assert any(h.status.value == "filled" and h.order_id != o.order_id for h in history)
+        closes = [h for h in history if h.order_id != o.order_id and h.status.value == "filled"]
+        assert len(closes) == 1 and closes[0].filled_size == D("0.01")
+        await t.refresh()
+        assert not t.position_rows and "No open position" in t.no_position.text()
         await t.aclose()
 
     run(body(), timeout=60)

@@ -180,7 +180,7 @@ def test_guards_before_sending(qtbot: Any, run: Any, sim: Any, client: Any) -> N
         sent: list[str] = []
         t.order_state.connect(lambda oid, state, _text: sent.append(state))
 
-        type_into(qtbot, t.price, str(last) + "1")  # one decimal too many
+        type_into(qtbot, t.price, f"{last:.2f}1")  # one decimal too many
         type_into(qtbot, t.size, "0.01")
         qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)
         assert "tick" in t.price.error_text
