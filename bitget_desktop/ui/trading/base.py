@@ -14,10 +14,11 @@ from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from bitget_desktop.domain.errors import BitgetError, UncertainOrderState
+from bitget_desktop.domain.errors import BitgetError, OrderNotFound, UncertainOrderState
 from bitget_desktop.domain.market import Instrument
 from bitget_desktop.domain.trading import Order, OrderRequest, OrderStatus
 from bitget_desktop.ui.trading.confirm import ConfirmDialog
@@ -117,6 +118,8 @@ class TicketBase(QWidget):
         return row
 
     def _show(self, oid: str, state: str, text: str) -> None:
+        if not shiboken6.isValid(self.status_label):  # the ticket was closed while a task still ran
+            return
         self._states[oid] = state
         if oid == self.last_oid or oid == "":
             self.status_label.setText(text)
@@ -153,8 +156,9 @@ class TicketBase(QWidget):
             ack = await self.client.place_order(req)
         except UncertainOrderState as exc:
             self.timings["answer"] = time.perf_counter()
-            self._show(oid, "unknown", f"No answer from Bitget for clientOid {oid}: the order may or may not exist "
-                                       f"— check open orders. {describe_bitget_error(exc)}")
+            self._show(oid, "unknown", f"No answer from Bitget for clientOid {oid}: the order may or may not exist; "
+                                       f"still asking the exchange… ({describe_bitget_error(exc)})")
+            self.spawn(self._resolve_unknown(req), f"resolve:{oid}")
             return False
         except BitgetError as exc:
             self.timings["answer"] = time.perf_counter()
@@ -183,6 +187,25 @@ class TicketBase(QWidget):
         else:
             self.update_order(order)
         await self.after_order()
+
+    async def _resolve_unknown(self, req: OrderRequest, attempts: int = 5, delay: float = 0.5) -> None:
+        """Keep asking Bitget about a clientOid whose placement got no answer, until it says yes or no."""
+        oid = req.client_oid
+        for i in range(attempts):
+            try:
+                order = await self._fetch_order(req)
+            except OrderNotFound:
+                self._show(oid, "not-placed", f"Bitget has no order with clientOid {oid}: it was not placed.")
+                return
+            except BitgetError as exc:
+                log.info("lookup of %s failed: %s", oid, exc)
+            else:
+                self.update_order(order)
+                await self.after_order()
+                return
+            await asyncio.sleep(delay * (2 ** i))
+        self._show(oid, "unknown", f"Bitget still does not answer about clientOid {oid}: check open orders and "
+                                   "order history before sending it again.")
 
     async def after_order(self) -> None:
         """Refresh what an order changes (balances, positions); subclasses override."""

@@ -276,3 +276,29 @@ def test_confirmation_dialog(qtbot: Any, run: Any, sim: Any, client: Any) -> Non
         await t.aclose()
 
     run(body())
+
+
+def test_unanswered_order_is_resolved_with_the_exchange(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
+    """Bitget does not answer the placement nor the lookups: the ticket says 'unknown', keeps asking, and shows
+    what the exchange finally says (here: no such order, it was not placed) — never a guess."""
+
+    async def body() -> None:
+        t = await make_ticket(qtbot, client)
+        choose(t, Side.BUY, OrderType.LIMIT)
+        type_into(qtbot, t.price, str(sim.market.book("SPOT", "BTCUSDT").bids[0][0] - 100))
+        type_into(qtbot, t.size, "0.001")
+        sim.faults.next_http_errors = [503] * 200
+        qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)
+        from .conftest import wait_until
+
+        await wait_until(lambda: t.last_oid is not None and t.state_of(t.last_oid) == "unknown", timeout=20,
+                         what="unknown state")
+        oid = t.last_oid
+        assert oid is not None and "may or may not exist" in t.status_label.text()
+        sim.faults.next_http_errors.clear()
+        await wait_state(t, oid, ("not-placed",), timeout=20)
+        assert "it was not placed" in t.status_label.text()
+        assert sim.engine.find_order(KEY, client_oid=oid) is None
+        await t.aclose()
+
+    run(body(), timeout=45)
