@@ -129,7 +129,10 @@ def _check_lot(errors: dict[str, str], field_name: str, inst: Instrument, size: 
 
 def _fat_finger(errors: dict[str, str], field_name: str, price: Decimal, ref: Decimal | None,
                 pct: Decimal | None) -> None:
-    if ref is None or ref <= 0 or pct is None or pct <= 0:
+    if pct is None or pct <= 0:
+        return
+    if ref is None or ref <= 0:
+        errors[field_name] = "no market price yet to check this price against; wait a moment"
         return
     off = abs(price - ref) / ref * _HUNDRED
     if off > pct:

@@ -88,6 +88,11 @@ def test_spot_reasons_next_to_fields() -> None:
     assert "above the market" in r.errors["price"] and "5%" in r.errors["price"]
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="90000", size="0.01"), spot_ctx(fat_finger_pct=D(10)))
     assert r.ok
+    r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="90000", size="0.01"), spot_ctx(market=MarketState()))
+    assert "no market price yet" in r.errors["price"]
+    r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="90000", size="0.01"),
+                   spot_ctx(market=MarketState(), fat_finger_pct=None))
+    assert r.ok
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="85000", size="2"), ctx)
     assert "needs 170000.00 USDT" in r.errors["total"]
     r = build_spot(SpotInputs(Side.SELL, OrderType.LIMIT, price="85000", size="2"), ctx)
