@@ -1,102 +1,488 @@
-"""ChartPanel: binds the chart engineer's ChartWidget to a Session (history, live bars, order lines, theme)."""
+"""ChartPanel: one chart with its toolbar (symbol, interval, indicators, follow-live), fed by its own CandleFeed."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from bitget_desktop.domain.market import ProductType, Timeframe
+from bitget_desktop.exchange.candle_feed import CandleFeed, FeedState
 from bitget_desktop.ui.chart import DARK, LIGHT, ChartWidget, PriceLine
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEFRAME = Timeframe.M1
+
+
+@dataclass(frozen=True, slots=True)
+class Overlay:
+    """One price-pane indicator the menu offers: ``kind`` is sma, ema or bollinger."""
+
+    kind: str
+    period: int
+    k: float = 2.0
+
+    @property
+    def label(self) -> str:
+        if self.kind == "bollinger":
+            return f"Bollinger {self.period}, {self.k:g}σ"
+        return f"{self.kind.upper()} {self.period}"
+
+
+OVERLAYS = (
+    Overlay("sma", 20), Overlay("sma", 50), Overlay("sma", 200),
+    Overlay("ema", 20), Overlay("ema", 50), Overlay("ema", 200),
+    Overlay("bollinger", 20),
+)
+LOWER = (("none", "No lower pane"), ("rsi", "RSI 14"), ("macd", "MACD 12 26 9"))
+
+
+def _key(inst: Any) -> str:
+    return f"{ProductType.parse(str(inst.product_type)).value}:{inst.symbol}"
+
+
+def _market(inst: Any) -> str:
+    return "Spot" if str(inst.product_type) == "SPOT" else "Perp"
 
 
 class ChartPanel(QWidget):
-    """The price + volume chart of the session's current symbol."""
+    """A price + volume chart of one symbol and interval, bound to a Session.
 
-    def __init__(self, parent: QWidget | None = None, theme_mode: str = "dark") -> None:
+    The panel owns a ``CandleFeed`` (cache, REST history, paging back, live bars, gap repair) through a task of
+    the session; changing the symbol or the interval replaces the feed. With ``follow_session`` the panel shows
+    the session's current symbol (the main chart); otherwise it keeps its own (extra chart docks). The user's open
+    orders, positions (entry, liquidation) and fills on this symbol are drawn over the candles.
+    """
+
+    new_chart_requested = Signal()
+    instrument_changed = Signal(object)  # Instrument
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        theme_mode: str = "dark",
+        *,
+        follow_session: bool = True,
+        timeframe: Timeframe = DEFAULT_TIMEFRAME,
+        cache: Any = None,
+        feed_window: int | None = None,
+    ) -> None:
         super().__init__(parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.chart = ChartWidget(self, theme=DARK if theme_mode == "dark" else LIGHT, refresh_hz=10.0)
-        self.chart.setMinimumSize(420, 260)
-        lay.addWidget(self.chart)
+        self.follow_session = follow_session
+        self.timeframe = timeframe
+        self.cache = cache
+        self.feed_window = feed_window
         self.session: Any = None
         self._instrument: Any = None
-        self.chart.needs_older.connect(self._load_older)
+        self.feed: CandleFeed | None = None
+        self._feed_task: asyncio.Task[Any] | None = None
+        self._connections: list[tuple[Any, Any]] = []
+        self.overlays: list[Overlay] = []
+        self.lower = "none"
 
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.toolbar = QWidget(self)
+        self.toolbar.setObjectName("chartBar")
+        bar = QHBoxLayout(self.toolbar)
+        bar.setContentsMargins(4, 2, 4, 2)
+        bar.setSpacing(4)
+        lay.addWidget(self.toolbar)
+
+        self.symbol_box = QComboBox(self.toolbar)
+        self.symbol_box.setObjectName("chartSymbol")
+        self.symbol_box.setEditable(True)
+        self.symbol_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.symbol_box.setMinimumContentsLength(16)
+        self.symbol_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.symbol_box.setToolTip("Symbol of this chart")
+        completer = self.symbol_box.completer()
+        if completer is not None:
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.symbol_box.activated.connect(self._on_symbol_picked)
+        bar.addWidget(self.symbol_box)
+
+        self.interval_box = QComboBox(self.toolbar)
+        self.interval_box.setObjectName("chartInterval")
+        self.interval_box.setToolTip("Candle interval")
+        self.interval_box.currentIndexChanged.connect(self._on_interval_picked)
+        bar.addWidget(self.interval_box)
+
+        self.indicator_button = QToolButton(self.toolbar)
+        self.indicator_button.setText("Indicators")
+        self.indicator_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.indicator_menu = QMenu(self.indicator_button)
+        self.indicator_button.setMenu(self.indicator_menu)
+        self.overlay_actions: dict[Overlay, QAction] = {}
+        self.lower_actions: dict[str, QAction] = {}
+        self._build_indicator_menu()
+        bar.addWidget(self.indicator_button)
+
+        self.loading_label = QLabel("loading…", self.toolbar)
+        self.loading_label.setObjectName("muted")
+        self.loading_label.setVisible(False)
+        bar.addWidget(self.loading_label)
+        self.state_label = QLabel("", self.toolbar)
+        self.state_label.setObjectName("muted")
+        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        bar.addWidget(self.state_label, 1)
+
+        self.live_button = QToolButton(self.toolbar)
+        self.live_button.setObjectName("followLive")
+        self.live_button.setText("Live ▸|")
+        self.live_button.setCheckable(True)
+        self.live_button.setChecked(True)
+        self.live_button.setToolTip("Follow the newest candle (End)")
+        self.live_button.clicked.connect(self._on_live_clicked)
+        bar.addWidget(self.live_button)
+        self.new_chart_button = QToolButton(self.toolbar)
+        self.new_chart_button.setText("New chart")
+        self.new_chart_button.setToolTip("Open another chart with its own symbol and interval")
+        self.new_chart_button.clicked.connect(self.new_chart_requested)
+        bar.addWidget(self.new_chart_button)
+
+        self.chart = ChartWidget(self, theme=DARK if theme_mode == "dark" else LIGHT, refresh_hz=10.0)
+        self.chart.setMinimumSize(420, 260)
+        lay.addWidget(self.chart, 1)
+        self.chart.needs_older.connect(self._load_older)
+        self.chart.follow_live_changed.connect(self.live_button.setChecked)
+        end = QShortcut(QKeySequence(Qt.Key.Key_End), self, lambda: self.chart.set_follow_live(True))
+        end.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._fill_intervals(ProductType.SPOT)
+
+    # -- toolbar -----------------------------------------------------------------------------------------------
+    def _build_indicator_menu(self) -> None:
+        m = self.indicator_menu
+        m.addSection("Price pane")
+        for ov in OVERLAYS:
+            act = m.addAction(ov.label)
+            act.setCheckable(True)
+            act.toggled.connect(self._apply_indicators)
+            self.overlay_actions[ov] = act
+        m.addAction("Clear overlays", self.clear_overlays)
+        m.addSection("Lower pane")
+        group = QActionGroup(m)
+        for name, label in LOWER:
+            act = m.addAction(label)
+            act.setCheckable(True)
+            act.setChecked(name == "none")
+            act.toggled.connect(lambda on, n=name: on and self.set_lower(n))
+            group.addAction(act)
+            self.lower_actions[name] = act
+
+    def _fill_intervals(self, product_type: Any) -> None:
+        pt = ProductType.parse(str(product_type))
+        frames = Timeframe.for_product(pt)
+        if self.timeframe not in frames:
+            self.timeframe = DEFAULT_TIMEFRAME
+        self.interval_box.blockSignals(True)
+        self.interval_box.clear()
+        for tf in frames:
+            self.interval_box.addItem(tf.label, tf)
+        self.interval_box.setCurrentIndex(frames.index(self.timeframe))
+        self.interval_box.blockSignals(False)
+
+    def _fill_symbols(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        current = _key(self._instrument) if self._instrument is not None else None
+        self.symbol_box.blockSignals(True)
+        self.symbol_box.clear()
+        for inst in sorted(s.instrument_list(), key=lambda i: (i.symbol, _market(i))):
+            self.symbol_box.addItem(f"{inst.symbol} · {_market(inst)}", _key(inst))
+        if current is not None:
+            self.symbol_box.setCurrentIndex(max(0, self.symbol_box.findData(current)))
+        self.symbol_box.blockSignals(False)
+
+    def _on_symbol_picked(self, index: int) -> None:
+        key = self.symbol_box.itemData(index)
+        s = self.session
+        if key is None or s is None:
+            return
+        if self.follow_session:
+            s.set_symbol(key)  # the whole window follows; symbol_changed comes back here
+        else:
+            inst = s.instruments.get(key)
+            if inst is not None:
+                self.set_instrument(inst)
+
+    def _on_interval_picked(self, index: int) -> None:
+        tf = self.interval_box.itemData(index)
+        if isinstance(tf, Timeframe):
+            self.set_timeframe(tf)
+
+    def _on_live_clicked(self, on: bool) -> None:
+        self.chart.set_follow_live(on)
+        self.live_button.setChecked(self.chart.follow_live)
+
+    # -- binding -----------------------------------------------------------------------------------------------
     def bind_session(self, session: Any) -> None:
+        for sig, slot in self._connections:
+            try:
+                sig.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        self._connections = []
+        self.stop()
         self.session = session
-        session.candles_reset.connect(self.show_history)
-        session.candles_updated.connect(self.show_live)
-        session.orders_changed.connect(self.show_order_lines)
-        session.positions_changed.connect(self.show_order_lines)
+        if session is None:
+            return
+        if self.cache is None:
+            self.cache = getattr(session, "candle_cache", None)
+        pairs = [
+            (session.orders_changed, self.show_order_lines),
+            (session.positions_changed, self.show_order_lines),
+            (session.fills_changed, self.show_fills),
+            (session.instruments_changed, self._fill_symbols),
+        ]
+        if self.follow_session:
+            pairs.append((session.symbol_changed, self.set_instrument))
+        for sig, slot in pairs:
+            sig.connect(slot)
+            self._connections.append((sig, slot))
+        self._fill_symbols()
+
+    @property
+    def instrument(self) -> Any:
+        return self._instrument
 
     def set_instrument(self, inst: Any) -> None:
+        """Show ``inst`` (keeping the interval when the product offers it) and open its feed."""
+        if inst == self._instrument and self.feed is not None:
+            return  # the window and the panel may both pass the session's new symbol on
         self._instrument = inst
         self.chart.price_decimals = inst.price_places
-        self.chart.set_data(*(np.empty(0, dtype=np.int64),) + tuple(np.empty(0) for _ in range(5)))
+        self._fill_intervals(inst.product_type)
+        i = self.symbol_box.findData(_key(inst))
+        if i >= 0:
+            self.symbol_box.blockSignals(True)
+            self.symbol_box.setCurrentIndex(i)
+            self.symbol_box.blockSignals(False)
+        else:
+            self.symbol_box.setEditText(f"{inst.symbol} · {_market(inst)}")
+        self._reopen()
         self.show_order_lines()
+        self.show_fills()
+        self.instrument_changed.emit(inst)
+
+    def set_timeframe(self, tf: Timeframe) -> None:
+        """Switch the interval in place (a new feed; the chart keeps its indicators)."""
+        if tf is self.timeframe and self.feed is not None:
+            return
+        self.timeframe = tf
+        i = self.interval_box.findData(tf)
+        if i >= 0 and i != self.interval_box.currentIndex():
+            self.interval_box.blockSignals(True)
+            self.interval_box.setCurrentIndex(i)
+            self.interval_box.blockSignals(False)
+        if self._instrument is not None:
+            self._reopen()
+            self.show_fills()
 
     def set_theme_mode(self, mode: str) -> None:
         self.chart.set_theme(DARK if mode == "dark" else LIGHT)
 
-    def show_history(self, candles: list[Any]) -> None:
-        interval = self.session.timeframe.ms if self.session is not None else None
-        rows = sorted(candles, key=lambda c: c.ts)
-        ts = np.fromiter((c.ts for c in rows), dtype=np.int64, count=len(rows))
+    # -- feed --------------------------------------------------------------------------------------------------
+    def _reopen(self) -> None:
+        self.stop()
+        inst, s = self._instrument, self.session
+        empty_ts = np.empty(0, dtype=np.int64)
+        self.chart.set_data(empty_ts, *(np.empty(0) for _ in range(5)), interval_ms=self.timeframe.ms)
+        self.chart.set_loading(False)
+        if inst is None or s is None or s.closed:
+            return
+        kw: dict[str, Any] = {}
+        if self.feed_window is not None:
+            kw["window"] = self.feed_window
+        feed = CandleFeed(
+            s.client, inst.product_type, inst.symbol, self.timeframe, cache=self.cache,
+            on_reset=lambda: self._on_reset(feed), on_history=lambda n: self._on_history(feed, n),
+            on_live=lambda kind: self._on_live(feed, kind),
+            on_state=lambda state, msg: self._on_state(feed, state, msg), **kw,
+        )
+        self.feed = feed
+        self._feed_task = s.spawn(self._run_feed(feed), f"chart:{inst.symbol}:{self.timeframe.label}")
 
-        def col(name: str) -> np.ndarray:
-            return np.fromiter((float(getattr(c, name)) for c in rows), dtype=np.float64, count=len(rows))
+    async def _run_feed(self, feed: CandleFeed) -> None:
+        """Own the feed for as long as this task lives (cancelled on a switch or when the session closes)."""
+        try:
+            await feed.open()
+            await asyncio.Event().wait()
+        finally:
+            await feed.close()
 
-        self.chart.set_data(ts, col("open"), col("high"), col("low"), col("close"), col("volume"), interval)
+    def stop(self) -> None:
+        """Close the current feed (its task ends and unsubscribes)."""
+        task, self._feed_task, self.feed = self._feed_task, None, None
+        if task is not None:
+            task.cancel()
+        self.loading_label.setVisible(False)
+
+    def _on_reset(self, feed: CandleFeed) -> None:
+        if feed is self.feed:
+            self.chart.sync_from(feed.series)
+            self.show_fills()  # markers sit on candles: place them again once the candles are there
+
+    def _on_history(self, feed: CandleFeed, n: int) -> None:
+        if feed is self.feed:
+            self.chart.sync_from(feed.series)
+
+    def _on_live(self, feed: CandleFeed, kind: str) -> None:
+        if feed is self.feed:
+            self.chart.sync_from(feed.series, feed.series.last_ts)
+
+    def _on_state(self, feed: CandleFeed, state: FeedState, message: str) -> None:
+        if feed is not self.feed:
+            return
+        self.loading_label.setVisible(state is FeedState.LOADING)
+        if state is FeedState.ERROR:
+            self.state_label.setText(f"⚠ {message}")
+            self.state_label.setToolTip(message)
+        else:
+            self.state_label.setText("start of history" if state is FeedState.EXHAUSTED else "")
+            self.state_label.setToolTip("")
 
     def _load_older(self, first_ts: int) -> None:
-        """The user scrolled to the left edge: fetch one older page (a task owned by the session)."""
-        s, inst = self.session, self._instrument
-        if s is None or inst is None or s.closed:
+        """The user scrolled to the left edge: the feed fetches one older page (a task owned by the session)."""
+        feed, s = self.feed, self.session
+        if feed is None or s is None or s.closed or feed.exhausted:
             self.chart.no_older_data()
             return
         self.chart.set_loading(True)
-        s.spawn(self._fetch_older(inst, int(first_ts)), f"older:{inst.symbol}")
+        s.spawn(self._fetch_older(feed, int(first_ts)), f"older:{feed.symbol}")
 
-    async def _fetch_older(self, inst: Any, first_ts: int) -> None:
-        s = self.session
+    async def _fetch_older(self, feed: CandleFeed, first_ts: int) -> None:
+        """Page until the feed holds a candle older than ``first_ts`` or has nothing older; the feed's
+        ``on_history`` prepends the candles to the chart."""
         try:
-            page = await s.client.history_candles(inst.product_type, inst.symbol, s.timeframe, end=first_ts,
-                                                  limit=200)
+            for _ in range(3):  # a request made while a page was landing shares that page: ask once more
+                n = await feed.load_older()
+                if feed is not self.feed:
+                    return
+                first = feed.series.first_ts
+                if feed.exhausted or n == 0 or (first is not None and first < first_ts):
+                    break
         except Exception:
-            self.chart.no_older_data()
+            if feed is self.feed:
+                self.chart.no_older_data()
             raise
-        if inst is not self._instrument:
+        first = feed.series.first_ts
+        if first is None or first >= first_ts:
+            self.chart.no_older_data()  # nothing older arrived: the exchange has no more
+        # else the chart got the page through on_history (prepend clears its loading mark)
+
+    # -- indicators --------------------------------------------------------------------------------------------
+    def set_overlays(self, overlays: list[Overlay]) -> None:
+        """Show exactly these price-pane indicators (menu checks follow)."""
+        wanted = set(overlays)
+        for ov, act in self.overlay_actions.items():
+            act.blockSignals(True)
+            act.setChecked(ov in wanted)
+            act.blockSignals(False)
+        self._apply_indicators()
+
+    def clear_overlays(self) -> None:
+        self.set_overlays([])
+
+    def set_lower(self, name: str) -> None:
+        """Lower pane: "rsi", "macd" or "none"."""
+        name = name.lower()
+        if name not in self.lower_actions:
+            raise ValueError(f"unknown lower indicator {name!r}")
+        act = self.lower_actions[name]
+        if not act.isChecked():
+            act.setChecked(True)  # comes back here through toggled
             return
-        rows = sorted((c for c in page if c.ts < first_ts), key=lambda c: c.ts)
-        if not rows:
-            self.chart.no_older_data()
-            return
-        ts = np.fromiter((c.ts for c in rows), dtype=np.int64, count=len(rows))
+        if name != self.lower:
+            self.lower = name
+            self.chart.set_lower_indicator(None if name == "none" else name)
+            self.chart.flush()
 
-        def col(name: str) -> np.ndarray:
-            return np.fromiter((float(getattr(c, name)) for c in rows), dtype=np.float64, count=len(rows))
+    def _apply_indicators(self, *_: object) -> None:
+        self.overlays = [ov for ov, act in self.overlay_actions.items() if act.isChecked()]
+        self.chart.clear_indicators()
+        for ov in self.overlays:
+            if ov.kind == "sma":
+                self.chart.add_sma(ov.period)
+            elif ov.kind == "ema":
+                self.chart.add_ema(ov.period)
+            else:
+                self.chart.add_bollinger(ov.period, ov.k)
+        self.chart.flush()
 
-        self.chart.prepend(ts, col("open"), col("high"), col("low"), col("close"), col("volume"))
-
-    def show_live(self, candles: list[Any]) -> None:
-        for c in sorted(candles, key=lambda c: c.ts):
-            if len(self.chart.store) and c.ts < int(self.chart.store.candle(-1)[0]):
-                continue  # an older bar re-sent: the history already has it
-            self.chart.upsert(c.ts, float(c.open), float(c.high), float(c.low), float(c.close), float(c.volume))
+    # -- account overlays --------------------------------------------------------------------------------------
+    def _mine(self, rec: Any) -> bool:
+        inst = self._instrument
+        return (inst is not None and rec.symbol == inst.symbol
+                and str(rec.product_type) == str(inst.product_type))
 
     def show_order_lines(self) -> None:
+        """Open orders, position entries and (perps) liquidation prices of this symbol as horizontal lines."""
         inst, s = self._instrument, self.session
         if inst is None or s is None:
             return
         lines: list[PriceLine] = []
         for o in s.open_orders():
-            if o.symbol == inst.symbol and o.product_type == inst.product_type and o.price is not None:
-                lines.append(PriceLine(float(o.price), f"{o.side} {o.remaining}", str(o.side)))
+            if self._mine(o) and o.price is not None:
+                side = str(o.side)
+                lines.append(PriceLine(float(o.price), f"{side.upper()} {o.remaining} @ {o.price}", side))
         for p in s.position_list():
-            if p.symbol == inst.symbol and p.product_type == inst.product_type:
-                lines.append(PriceLine(float(p.entry_price), f"{p.hold_side} {p.size}", "position"))
+            if self._mine(p):
+                hold = str(p.hold_side)
+                lines.append(PriceLine(float(p.entry_price), f"{hold.upper()} {p.size} entry {p.entry_price}",
+                                       "position"))
                 if p.liquidation_price:
-                    lines.append(PriceLine(float(p.liquidation_price), "liq.", "liquidation"))
+                    lines.append(PriceLine(float(p.liquidation_price), f"liq. {hold} {p.liquidation_price}",
+                                           "liquidation"))
         self.chart.set_order_lines(lines)
+
+    def show_fills(self) -> None:
+        """Markers at this symbol's fills (buy ▲, sell ▼)."""
+        s = self.session
+        if self._instrument is None or s is None:
+            return
+        self.chart.set_fills([(f.ts, float(f.price), str(f.side)) for f in s.fill_list() if self._mine(f)])
+
+
+class ChartDock(QDockWidget):
+    """A dock holding an extra ChartPanel: closing it ends the panel's feed and deletes both."""
+
+    def __init__(self, panel: ChartPanel, name: str, parent: QWidget | None = None) -> None:
+        super().__init__("Chart", parent)
+        self.panel = panel
+        self.setObjectName(name)
+        self.setWidget(panel)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        panel.instrument_changed.connect(self._retitle)
+
+    def _retitle(self, inst: Any) -> None:
+        self.setWindowTitle(f"Chart · {inst.symbol} {_market(inst)}")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        self.panel.bind_session(None)
+        super().closeEvent(event)

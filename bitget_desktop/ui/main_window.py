@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from bitget_desktop.ui import theme
+from bitget_desktop.ui.book_ladder import BookLadder
 from bitget_desktop.ui.models import (
     BalancesModel,
     BookModel,
@@ -214,6 +215,8 @@ class MainWindow(QMainWindow):
         self._qsettings = QSettings(layout_path, QSettings.Format.IniFormat) if layout_path else None
         self._current_key: str | None = None
         self._last_price: Any = None
+        self.chart_docks: list[QDockWidget] = []
+        self._chart_serial = 0
         self.setWindowTitle("Bitget Desktop")
         self._fit_to_screen()
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
@@ -317,21 +320,10 @@ class MainWindow(QMainWindow):
         self.picker.picked.connect(self.pick_symbol)
         self.symbols_dock = self._dock("Markets", "symbolsDock", self.picker, left)
 
-        self.book_view = _table(self.book_model, "bookView", stretch_last=True)
-        self.book_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.book_view.setAlternatingRowColors(False)
-        self.book_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        _fixed_columns(self.book_view, stretch=0, widths={1: 78, 2: 78})
-        book_box = QWidget(self)
-        bl = QVBoxLayout(book_box)
-        bl.setContentsMargins(0, 0, 0, 0)
-        bl.setSpacing(0)
-        bl.addWidget(self.book_view, 1)
-        self.spread_label = QLabel("", book_box)
-        self.spread_label.setObjectName("muted")
-        self.spread_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        bl.addWidget(self.spread_label)
-        self.book_dock = self._dock("Order book", "bookDock", book_box, right)
+        self.book_ladder = BookLadder(self.book_model, self)
+        self.book_view = self.book_ladder.view
+        self.spread_label = self.book_ladder.spread_label
+        self.book_dock = self._dock("Order book", "bookDock", self.book_ladder, right)
 
         self.trades_view = _table(self.trades_model, "tradesView")
         self.trades_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -392,6 +384,9 @@ class MainWindow(QMainWindow):
         for dock in (self.symbols_dock, self.book_dock, self.trades_dock, self.ticket_dock, self.blotter_dock):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
+        self.act_new_chart = view.addAction("&New chart", self.open_chart_dock)
+        self.act_new_chart.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        view.addSeparator()
         theme_menu = view.addMenu("&Theme")
         group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
@@ -412,6 +407,9 @@ class MainWindow(QMainWindow):
         ("Ctrl+1 … Ctrl+5", "Blotter: open orders, history, fills, positions, balances"),
         ("Ctrl+Shift+A", "Manage accounts"),
         ("Ctrl+Shift+L", "Switch light / dark theme"),
+        ("Ctrl+Shift+N", "New chart (its own symbol and interval)"),
+        ("End", "Chart: follow the newest candle"),
+        ("← → ↑ ↓ Home", "Chart: pan and zoom"),
         ("Esc", "Dismiss the message bar"),
         ("Ctrl+Q", "Quit"),
     )
@@ -453,6 +451,8 @@ class MainWindow(QMainWindow):
                       self.balances_model, self.trades_model):
             model.clear()
         self.book_model.clear()
+        self.book_ladder.bind_session(session)
+        self.close_chart_docks()
         if session is None:
             if hasattr(self.trading, "bind"):
                 self.trading.bind(None)
@@ -496,9 +496,46 @@ class MainWindow(QMainWindow):
         new = make_chart(theme.resolve(self.theme_mode))
         if hasattr(new, "bind_session"):
             new.bind_session(session)
+        if hasattr(new, "new_chart_requested"):
+            new.new_chart_requested.connect(self.open_chart_dock)
+        if hasattr(self.chart, "bind_session"):
+            self.chart.bind_session(None)  # ends its feed
         self._chart_holder.replaceWidget(self.chart, new)
         self.chart.deleteLater()
         self.chart = new
+
+    def open_chart_dock(self) -> QDockWidget | None:
+        """Another chart in its own dock, starting on the current symbol; its symbol and interval are its own."""
+        s = self.session
+        try:
+            from bitget_desktop.ui.chart_panel import ChartDock, ChartPanel
+        except ImportError:  # pragma: no cover - the chart package is part of the app
+            return None
+        panel = ChartPanel(theme_mode=theme.resolve(self.theme_mode), follow_session=False)
+        panel.new_chart_requested.connect(self.open_chart_dock)
+        self._chart_serial += 1
+        dock = ChartDock(panel, f"chartDock{self._chart_serial}", self)
+        dock.destroyed.connect(lambda *_, d=dock: self.chart_docks.remove(d) if d in self.chart_docks else None)
+        self.chart_docks.append(dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        if self.chart_docks[:-1]:
+            self.tabifyDockWidget(self.chart_docks[-2], dock)
+        else:
+            # beside the main chart: [chart dock, book, trades] (the second split moves the book after the dock)
+            self.splitDockWidget(self.book_dock, dock, Qt.Orientation.Horizontal)
+            self.splitDockWidget(dock, self.book_dock, Qt.Orientation.Horizontal)
+        dock.show()
+        dock.raise_()
+        if s is not None:
+            panel.bind_session(s)
+            if s.instrument is not None:
+                panel.set_instrument(s.instrument)
+        return dock
+
+    def close_chart_docks(self) -> None:
+        for dock in list(self.chart_docks):
+            dock.close()  # ends the panel's feed
+        self.chart_docks.clear()
 
     def _on_instruments(self) -> None:
         self.symbols_model.set_records(self.session.instrument_list())
@@ -538,8 +575,7 @@ class MainWindow(QMainWindow):
         self.last_price.setText("")
         self.last_price.setStyleSheet("")
         self.ticker_stats.setText("")
-        self.book_model.clear()
-        self.book_model.set_places(inst.price_places, inst.size_places)
+        self.book_ladder.set_instrument(inst)
         self.trades_model.clear()
         self.trades_model.price_places, self.trades_model.size_places = inst.price_places, inst.size_places
         self.book_dock.setWindowTitle(f"Order book · {inst.symbol}")
@@ -556,17 +592,7 @@ class MainWindow(QMainWindow):
                 self.picker.view.setCurrentIndex(idx)
 
     def _on_book(self) -> None:
-        book = self.session.book
-        if book is None:
-            self.book_model.clear()
-            self.spread_label.setText("")
-            return
-        self.book_model.set_levels(book.bids(self.book_model.depth), book.asks(self.book_model.depth))
-        spread = book.spread()
-        inst = self.session.instrument
-        places = inst.price_places if inst is not None else None
-        self.spread_label.setText("" if spread is None else f"spread {fmt_decimal(spread, places)}"
-                                  + ("   (stale)" if book.stale else ""))
+        self.book_ladder.show_book(self.session.book)
 
     def _book_clicked(self, index: Any) -> None:
         """A click on a book level puts its price into the ticket on show."""
@@ -659,8 +685,10 @@ class MainWindow(QMainWindow):
                       self.fills_model, self.positions_model, self.balances_model):
             model.set_colours(QColor(c.up), QColor(c.down))
         self.book_model.ask_colour, self.book_model.bid_colour = QColor(c.down), QColor(c.up)
-        if hasattr(self.chart, "set_theme_mode"):
-            self.chart.set_theme_mode(theme.resolve(self.theme_mode))
+        self.book_ladder.view.viewport().update()
+        for chart in [self.chart, *(d.widget() for d in self.chart_docks)]:
+            if hasattr(chart, "set_theme_mode"):
+                chart.set_theme_mode(theme.resolve(self.theme_mode))
         if hasattr(self.trading, "apply_theme"):
             self.trading.apply_theme(theme.resolve(self.theme_mode))
 
