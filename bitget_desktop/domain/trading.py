@@ -176,10 +176,15 @@ CLIENT_OID_MAX_LEN = 50
 _CLIENT_OID_RE = re.compile(r"[A-Za-z0-9_-]{1,50}\Z")
 
 
+NEW_CLIENT_OID_LEN = 32  # the v3 (unified account) limit; v2 allows 50
+
+
 def new_client_oid(prefix: str = "bd") -> str:
-    """A fresh unique client order id (prefix + 32 hex chars; <= 50 chars of [A-Za-z0-9_-])."""
-    oid = f"{prefix}{uuid.uuid4().hex}"
-    if not _CLIENT_OID_RE.match(oid):
+    """A fresh unique client order id of 32 chars of [A-Za-z0-9_-] (prefix + at least 24 random hex chars),
+    short enough for both API families (v3 refuses more than 32)."""
+    random_len = NEW_CLIENT_OID_LEN - len(prefix)
+    oid = f"{prefix}{uuid.uuid4().hex[:random_len]}"
+    if random_len < 24 or not _CLIENT_OID_RE.match(oid):
         raise ValueError(f"bad client_oid prefix: {prefix!r}")
     return oid
 

@@ -38,6 +38,7 @@ from bitget_desktop.exchange.clock import ServerClock
 from bitget_desktop.exchange.environments import Environment
 from bitget_desktop.exchange.models import (
     AccountFamily,
+    BatchFailure,
     BatchResult,
     KeyPermissions,
     LeverageInfo,
@@ -50,6 +51,7 @@ from bitget_desktop.exchange.rest import RestClient
 from bitget_desktop.exchange.signing import Credentials
 from bitget_desktop.exchange.stream import BitgetStream
 from bitget_desktop.exchange.uta import codec as v3codec
+from bitget_desktop.exchange.uta.api import UtaApi
 from bitget_desktop.exchange.uta import paths as v3
 
 __all__ = ["BitgetClient", "DEFAULT_FUTURES_SYMBOL"]
@@ -82,7 +84,9 @@ def _futures(product_type: ProductType | str) -> ProductType:
 
 
 class BitgetClient:
-    """Async Bitget client (classic API v2 for trading; v3 probed for the account family).
+    """Async Bitget client: classic accounts speak API v2, unified accounts (UTA) API v3, behind one facade.
+
+    The family is probed with `detect_account_family()` or given as `family=`; until then v2 is used.
 
     `async with BitgetClient(env, creds) as client:` closes the HTTP session and both websockets on exit.
     `clock` is the local wall clock (seconds, like time.time); the server offset is measured and applied.
@@ -105,6 +109,7 @@ class BitgetClient:
         ws_silence_timeout: float = 45.0,
         ws_reconnect_initial: float = 0.5,
         rng: random.Random | None = None,
+        family: AccountFamily | str | None = None,
     ) -> None:
         self.environment = environment
         self._credentials = credentials
@@ -134,7 +139,9 @@ class BitgetClient:
         self._resolve_initial = resolve_initial_delay
         # After a request got no answer it may still be in flight: absence only counts once this long has passed.
         self._resolve_settle = timeout if resolve_settle is None else resolve_settle
-        self.family: AccountFamily | None = None
+        # None until detect_account_family() (or given): None and CLASSIC speak v2, UNIFIED speaks v3.
+        self.family: AccountFamily | None = AccountFamily(family) if family is not None else None
+        self._v3 = UtaApi(self.rest)
 
     def __repr__(self) -> str:
         key = self._credentials.key_hint if self._credentials else None
@@ -161,9 +168,13 @@ class BitgetClient:
 
     # -- public market data --------------------------------------------------------------------------------------
     async def spot_instruments(self, symbol: str | None = None) -> list[Instrument]:
+        if self.unified:
+            return await self._v3.instruments(ProductType.SPOT, symbol)
         return codec.parse_spot_symbols(await self.rest.get(v2.SPOT_SYMBOLS, {"symbol": symbol}))
 
     async def futures_instruments(self, product_type: ProductType | str, symbol: str | None = None) -> list[Instrument]:
+        if self.unified:
+            return await self._v3.instruments(_futures(product_type), symbol)
         pt = _futures(product_type)
         data = await self.rest.get(v2.MIX_CONTRACTS, {"productType": pt.value, "symbol": symbol})
         return codec.parse_contracts(data, pt)
@@ -173,6 +184,11 @@ class BitgetClient:
         return await (self.futures_instruments(pt) if pt.is_futures else self.spot_instruments())
 
     async def ticker(self, product_type: ProductType | str, symbol: str) -> Ticker:
+        if self.unified:
+            found = await self._v3.tickers(_pt(product_type), symbol)
+            if not found:
+                raise BitgetError("", f"no ticker for {symbol}", "Unknown symbol.")
+            return found[0]
         pt = _pt(product_type)
         if pt.is_futures:
             data = await self.rest.get(v2.MIX_TICKER, {"symbol": symbol, "productType": pt.value})
@@ -184,6 +200,8 @@ class BitgetClient:
         return tickers[0]
 
     async def tickers(self, product_type: ProductType | str) -> list[Ticker]:
+        if self.unified:
+            return await self._v3.tickers(_pt(product_type))
         pt = _pt(product_type)
         if pt.is_futures:
             return codec.parse_tickers(await self.rest.get(v2.MIX_TICKERS, {"productType": pt.value}), pt)
@@ -191,6 +209,11 @@ class BitgetClient:
 
     async def order_book(self, product_type: ProductType | str, symbol: str, limit: int = 100) -> OrderBook:
         """A REST snapshot as a domain OrderBook (spot `orderbook`, futures `merge-depth`)."""
+        if self.unified:
+            bids, asks, ts = await self._v3.order_book(_pt(product_type), symbol, limit)
+            book = OrderBook(symbol, _pt(product_type))
+            book.apply_snapshot(bids, asks, ts=ts)
+            return book
         pt = _pt(product_type)
         if pt.is_futures:
             lim = "max" if limit > 50 else str(min(x for x in (1, 5, 15, 50) if x >= limit))
@@ -213,6 +236,9 @@ class BitgetClient:
         limit: int = 200,
     ) -> list[Candle]:
         """Recent candles, oldest first (limit up to 1000)."""
+        if self.unified and v3codec.interval(timeframe) is not None:
+            return await self._v3.candles(_pt(product_type), symbol, Timeframe.parse(timeframe), history=False,
+                                          start=start, end=end, limit=limit)
         pt = _pt(product_type)
         tf = Timeframe.parse(timeframe)
         params: dict[str, Any] = {"symbol": symbol}
@@ -226,6 +252,9 @@ class BitgetClient:
         self, product_type: ProductType | str, symbol: str, timeframe: Timeframe | str, *, end: int, limit: int = 200
     ) -> list[Candle]:
         """Older candles ending before `end` (ms), oldest first (limit up to 200)."""
+        if self.unified and v3codec.interval(timeframe) is not None:
+            return await self._v3.candles(_pt(product_type), symbol, Timeframe.parse(timeframe), history=True,
+                                          start=None, end=end, limit=limit)
         pt = _pt(product_type)
         tf = Timeframe.parse(timeframe)
         params: dict[str, Any] = {"symbol": symbol}
@@ -281,16 +310,25 @@ class BitgetClient:
         return codec.parse_key_permissions(await self.rest.get(v2.SPOT_ACCOUNT_INFO, private=True))
 
     async def unified_settings(self) -> UnifiedAccountSettings:
-        return v3codec.parse_settings(await self.rest.get(v3.ACCOUNT_SETTINGS, private=True))
+        return await self._v3.settings()
 
     async def unified_assets(self) -> UnifiedAssets:
-        return v3codec.parse_assets(await self.rest.get(v3.ACCOUNT_ASSETS, private=True))
+        return await self._v3.assets()
+
+    @property
+    def unified(self) -> bool:
+        """True once the key is known to be a unified account: the facade then speaks v3."""
+        return self.family is AccountFamily.UNIFIED
 
     # -- spot trading --------------------------------------------------------------------------------------------
     async def spot_balances(self, coin: str | None = None) -> list[Balance]:
+        if self.unified:
+            return await self._v3.balances(coin)
         return codec.parse_balances(await self.rest.get(v2.SPOT_ASSETS, {"coin": coin}, private=True))
 
     async def place_spot_order(self, req: OrderRequest) -> OrderAck:
+        if self.unified and not req.product_type.is_futures:
+            return await self._place_v3(req)
         if req.product_type.is_futures:
             raise ValueError("use place_futures_order for futures")
         body = codec.encode_spot_order(req)
@@ -298,6 +336,9 @@ class BitgetClient:
 
     async def cancel_spot_order(self, symbol: str, *, order_id: str | None = None,
                                 client_oid: str | None = None) -> OrderAck:
+        if self.unified:
+            _one_id(order_id, client_oid)
+            return await self._v3.cancel(ProductType.SPOT, symbol, order_id=order_id, client_oid=client_oid)
         _one_id(order_id, client_oid)
         data = await self.rest.post(v2.SPOT_CANCEL_ORDER, {"symbol": symbol, "orderId": order_id,
                                                            "clientOid": None if order_id else client_oid})
@@ -305,12 +346,16 @@ class BitgetClient:
 
     async def place_spot_orders(self, reqs: Sequence[OrderRequest]) -> BatchResult:
         """Batch place (no automatic recovery: check `failed` and open orders if this raises a NetworkError)."""
+        if self.unified:
+            return await self._place_each_v3(reqs)
         if not reqs:
             return BatchResult()
         return codec.parse_batch(await self.rest.post(v2.SPOT_BATCH_ORDERS, codec.encode_batch_spot_orders(reqs)))
 
     async def cancel_spot_orders(self, symbol: str, *, order_ids: Sequence[str] = (),
                                  client_oids: Sequence[str] = ()) -> BatchResult:
+        if self.unified:
+            return await self._cancel_each_v3(ProductType.SPOT, symbol, order_ids, client_oids)
         items = [{"orderId": o} for o in order_ids] + [{"clientOid": c} for c in client_oids]
         if not items:
             return BatchResult()
@@ -318,18 +363,28 @@ class BitgetClient:
 
     async def cancel_all_spot_orders(self, symbol: str) -> None:
         """Cancel every open order of `symbol` (Bitget cancels asynchronously)."""
+        if self.unified:
+            await self._v3.cancel_all(ProductType.SPOT, symbol)
+            return
         await self.rest.post(v2.SPOT_CANCEL_SYMBOL, {"symbol": symbol})
 
     async def spot_open_orders(self, symbol: str | None = None, *, limit: int = 100) -> list[Order]:
+        if self.unified:
+            return await self._v3.open_orders(ProductType.SPOT, symbol, limit)
         data = await self.rest.get(v2.SPOT_OPEN_ORDERS, {"symbol": symbol, "limit": limit}, private=True)
         return codec.parse_spot_orders(data)
 
     async def spot_order_history(self, symbol: str | None = None, *, start: int | None = None,
                                  end: int | None = None, limit: int = 100) -> list[Order]:
+        if self.unified:
+            return await self._v3.order_history(ProductType.SPOT, symbol, start, end, limit)
         params = {"symbol": symbol, "startTime": start, "endTime": end, "limit": limit}
         return codec.parse_spot_orders(await self.rest.get(v2.SPOT_HISTORY_ORDERS, params, private=True))
 
     async def spot_order(self, *, order_id: str | None = None, client_oid: str | None = None) -> Order:
+        if self.unified:
+            _one_id(order_id, client_oid)
+            return await self._v3.order(order_id=order_id, client_oid=client_oid)
         _one_id(order_id, client_oid)
         params = {"orderId": order_id} if order_id else {"clientOid": client_oid}
         orders = codec.parse_spot_orders(await self.rest.get(v2.SPOT_ORDER_INFO, params, private=True))
@@ -339,11 +394,15 @@ class BitgetClient:
 
     async def spot_fills(self, symbol: str, *, order_id: str | None = None, start: int | None = None,
                          end: int | None = None, limit: int = 100) -> list[Fill]:
+        if self.unified:
+            return await self._v3.fills(ProductType.SPOT, symbol, order_id, start, end, limit)
         params = {"symbol": symbol, "orderId": order_id, "startTime": start, "endTime": end, "limit": limit}
         return codec.parse_spot_fills(await self.rest.get(v2.SPOT_FILLS, params, private=True))
 
     # -- futures account -----------------------------------------------------------------------------------------
     async def futures_accounts(self, product_type: ProductType | str) -> list[FuturesAccount]:
+        if self.unified:
+            return [await self._v3.futures_account(_futures(product_type))]
         pt = _futures(product_type)
         data = await self.rest.get(v2.MIX_ACCOUNTS, {"productType": pt.value}, private=True)
         return codec.parse_futures_accounts(data)
@@ -351,12 +410,16 @@ class BitgetClient:
     async def futures_account(self, product_type: ProductType | str, symbol: str,
                               margin_coin: str) -> FuturesAccount:
         """The account for one symbol, with its margin mode, position mode and cross leverage."""
+        if self.unified:
+            return await self._v3.futures_account(_futures(product_type), symbol, margin_coin)
         pt = _futures(product_type)
         params = {"symbol": symbol, "productType": pt.value, "marginCoin": margin_coin.upper()}
         return codec.parse_futures_account(await self.rest.get(v2.MIX_ACCOUNT, params, private=True))
 
     async def set_leverage(self, product_type: ProductType | str, symbol: str, margin_coin: str, leverage: int,
                            *, hold_side: HoldSide | None = None) -> LeverageInfo:
+        if self.unified:
+            return await self._v3.set_leverage(_futures(product_type), symbol, margin_coin, leverage, hold_side)
         pt = _futures(product_type)
         body = {"symbol": symbol, "productType": pt.value, "marginCoin": margin_coin.upper(),
                 "leverage": str(int(leverage)), "holdSide": hold_side.value if hold_side else None}
@@ -364,6 +427,9 @@ class BitgetClient:
 
     async def set_margin_mode(self, product_type: ProductType | str, symbol: str, margin_coin: str,
                               margin_mode: MarginMode) -> LeverageInfo:
+        if self.unified:
+            raise BitgetError("", "unified accounts have no margin-mode setting",
+                              "On a unified account the margin mode is chosen per order (OrderRequest.margin_mode).")
         pt = _futures(product_type)
         body = {"symbol": symbol, "productType": pt.value, "marginCoin": margin_coin.upper(),
                 "marginMode": MarginMode(margin_mode).value}
@@ -372,6 +438,9 @@ class BitgetClient:
     async def position_mode(self, product_type: ProductType | str, symbol: str | None = None,
                             margin_coin: str | None = None) -> PositionMode:
         """The productType's position mode, read through one symbol's account (a default one if not given)."""
+        if self.unified:
+            _futures(product_type)
+            return await self._v3.hold_mode()
         pt = _futures(product_type)
         default_symbol, default_coin = DEFAULT_FUTURES_SYMBOL[pt]
         account = await self.futures_account(pt, symbol or default_symbol, margin_coin or default_coin)
@@ -381,24 +450,33 @@ class BitgetClient:
 
     async def set_position_mode(self, product_type: ProductType | str, mode: PositionMode) -> PositionMode:
         """Switch one-way/hedge for the whole productType (Bitget refuses while positions or orders are open)."""
+        if self.unified:
+            _futures(product_type)
+            return await self._v3.set_hold_mode(mode)
         pt = _futures(product_type)
         data = await self.rest.post(v2.MIX_SET_POSITION_MODE,
                                     {"productType": pt.value, "posMode": PositionMode(mode).value})
         return codec.parse_position_mode(data) if data else PositionMode(mode)
 
     async def positions(self, product_type: ProductType | str, margin_coin: str | None = None) -> list[Position]:
+        if self.unified:
+            return await self._v3.positions(_futures(product_type))
         pt = _futures(product_type)
         params = {"productType": pt.value, "marginCoin": margin_coin.upper() if margin_coin else None}
         return codec.parse_positions(await self.rest.get(v2.MIX_ALL_POSITIONS, params, private=True), pt)
 
     async def position(self, product_type: ProductType | str, symbol: str, margin_coin: str) -> list[Position]:
         """The symbol's open positions (two in hedge mode, none when flat)."""
+        if self.unified:
+            return await self._v3.positions(_futures(product_type), symbol)
         pt = _futures(product_type)
         params = {"symbol": symbol, "productType": pt.value, "marginCoin": margin_coin.upper()}
         return codec.parse_positions(await self.rest.get(v2.MIX_SINGLE_POSITION, params, private=True), pt)
 
     # -- futures trading -----------------------------------------------------------------------------------------
     async def place_futures_order(self, req: OrderRequest) -> OrderAck:
+        if self.unified and req.product_type.is_futures:
+            return await self._place_v3(req)
         if not req.product_type.is_futures:
             raise ValueError("use place_spot_order for spot")
         if not req.margin_coin:
@@ -416,6 +494,9 @@ class BitgetClient:
     async def cancel_futures_order(self, product_type: ProductType | str, symbol: str, *,
                                    order_id: str | None = None, client_oid: str | None = None,
                                    margin_coin: str | None = None) -> OrderAck:
+        if self.unified:
+            _one_id(order_id, client_oid)
+            return await self._v3.cancel(_futures(product_type), symbol, order_id=order_id, client_oid=client_oid)
         _one_id(order_id, client_oid)
         pt = _futures(product_type)
         body = {"symbol": symbol, "productType": pt.value, "marginCoin": margin_coin.upper() if margin_coin else None,
@@ -424,6 +505,8 @@ class BitgetClient:
 
     async def cancel_all_futures_orders(self, product_type: ProductType | str, symbol: str | None = None,
                                         margin_coin: str | None = None) -> BatchResult:
+        if self.unified:
+            return await self._v3.cancel_all(_futures(product_type), symbol)
         pt = _futures(product_type)
         body = {"productType": pt.value, "symbol": symbol, "marginCoin": margin_coin.upper() if margin_coin else None}
         return codec.parse_batch(await self.rest.post(v2.MIX_BATCH_CANCEL, body))
@@ -431,12 +514,16 @@ class BitgetClient:
     async def close_positions(self, product_type: ProductType | str, symbol: str | None = None,
                               hold_side: HoldSide | None = None) -> BatchResult:
         """Market-close positions (one symbol, or all of the productType; `hold_side` in hedge mode)."""
+        if self.unified:
+            return await self._v3.close_positions(_futures(product_type), symbol, hold_side)
         pt = _futures(product_type)
         body = {"productType": pt.value, "symbol": symbol, "holdSide": hold_side.value if hold_side else None}
         return codec.parse_batch(await self.rest.post(v2.MIX_CLOSE_POSITIONS, body))
 
     async def futures_open_orders(self, product_type: ProductType | str, symbol: str | None = None,
                                   *, limit: int = 100) -> list[Order]:
+        if self.unified:
+            return await self._v3.open_orders(_futures(product_type), symbol, limit)
         pt = _futures(product_type)
         params = {"productType": pt.value, "symbol": symbol, "limit": limit}
         return codec.parse_mix_order_list(await self.rest.get(v2.MIX_ORDERS_PENDING, params, private=True), pt)
@@ -444,12 +531,18 @@ class BitgetClient:
     async def futures_order_history(self, product_type: ProductType | str, symbol: str | None = None, *,
                                     start: int | None = None, end: int | None = None,
                                     limit: int = 100) -> list[Order]:
+        if self.unified:
+            return await self._v3.order_history(_futures(product_type), symbol, start, end, limit)
         pt = _futures(product_type)
         params = {"productType": pt.value, "symbol": symbol, "startTime": start, "endTime": end, "limit": limit}
         return codec.parse_mix_order_list(await self.rest.get(v2.MIX_ORDERS_HISTORY, params, private=True), pt)
 
     async def futures_order(self, product_type: ProductType | str, symbol: str, *, order_id: str | None = None,
                             client_oid: str | None = None) -> Order:
+        if self.unified:
+            _one_id(order_id, client_oid)
+            _futures(product_type)
+            return await self._v3.order(order_id=order_id, client_oid=client_oid)
         _one_id(order_id, client_oid)
         pt = _futures(product_type)
         params = {"symbol": symbol, "productType": pt.value}
@@ -462,6 +555,8 @@ class BitgetClient:
     async def futures_fills(self, product_type: ProductType | str, symbol: str | None = None, *,
                             order_id: str | None = None, start: int | None = None, end: int | None = None,
                             limit: int = 100) -> list[Fill]:
+        if self.unified:
+            return await self._v3.fills(_futures(product_type), symbol, order_id, start, end, limit)
         pt = _futures(product_type)
         params = {"productType": pt.value, "symbol": symbol, "orderId": order_id, "startTime": start,
                   "endTime": end, "limit": limit}
@@ -519,6 +614,33 @@ class BitgetClient:
             client_oid=req.client_oid,
             http_status=first_error.http_status if first_error else None,
         )
+
+    async def _place_v3(self, req: OrderRequest) -> OrderAck:
+        """v3 place-order on the same safe path (a lost answer is resolved by looking the clientOid up)."""
+        body = v3codec.encode_order(req)
+        return await self._place(v3.PLACE_ORDER, body, req, lambda: self._v3.find(req.client_oid))
+
+    async def _place_each_v3(self, reqs: Sequence[OrderRequest]) -> BatchResult:
+        """Several orders one by one (the v3 batch endpoint is not used): failures are collected, not raised."""
+        result = BatchResult()
+        for req in reqs:
+            try:
+                result.succeeded.append(await self._place_v3(req))
+            except UncertainOrderState:
+                raise
+            except BitgetError as exc:
+                result.failed.append(BatchFailure(None, req.client_oid, exc))
+        return result
+
+    async def _cancel_each_v3(self, pt: ProductType, symbol: str, order_ids: Sequence[str],
+                              client_oids: Sequence[str]) -> BatchResult:
+        result = BatchResult()
+        for oid, coid in [(o, None) for o in order_ids] + [(None, c) for c in client_oids]:
+            try:
+                result.succeeded.append(await self._v3.cancel(pt, symbol, order_id=oid, client_oid=coid))
+            except BitgetError as exc:
+                result.failed.append(BatchFailure(oid, coid, exc))
+        return result
 
     async def _resolve(self, lookup: Callable[[], Any], settle: float) -> object:
         """An Order, _ABSENT, or None (unknown).

@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bitget_desktop.domain.errors import BitgetError
+from bitget_desktop.domain.market import ProductType
 from bitget_desktop.domain.trading import MarginMode, PositionMode
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "UnifiedAccountSettings",
     "UnifiedAssets",
     "UnifiedCoinAsset",
+    "UnifiedSymbolConfig",
 ]
 
 
@@ -89,6 +91,16 @@ class LeverageInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class UnifiedSymbolConfig:
+    """One entry of the settings' `symbolConfigList`: a futures symbol's margin mode and leverage."""
+
+    product_type: ProductType
+    symbol: str
+    margin_mode: MarginMode | None
+    leverage: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class UnifiedAccountSettings:
     """GET /api/v3/account/settings: `account_mode` is hybrid | unified | upgrading | switching."""
 
@@ -97,6 +109,7 @@ class UnifiedAccountSettings:
     asset_mode: str | None
     account_level: str | None
     hold_mode: PositionMode | None
+    symbol_configs: tuple[UnifiedSymbolConfig, ...] = ()
 
     @property
     def is_switching(self) -> bool:
@@ -124,3 +137,5 @@ class UnifiedAssets:
     unrealized_pl: Decimal
     effective_equity: Decimal
     assets: tuple[UnifiedCoinAsset, ...]
+    initial_margin: Decimal = Decimal(0)
+    maintenance_margin: Decimal = Decimal(0)

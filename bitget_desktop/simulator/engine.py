@@ -94,6 +94,10 @@ class Engine(FuturesMixin):
         # size our taker orders consumed per (product, symbol, side) and price since the last market tick: the
         # market's book does not know about our fills, so without this two orders could take the same level twice
         self._taken: dict[tuple[str, str, str], dict[Decimal, Decimal]] = {}
+        # Unified (UTA) accounts: api key -> the USDT amount both ledgers agreed on at the last reconciliation.
+        # A unified account keeps the classic records (spot balances, one futures book) but its spot USDT and its
+        # USDT-FUTURES wallet are one money: every batch folds each side's change into the other (see _reconcile).
+        self.unified: dict[str, Decimal] = {}
 
     # --- listeners / events ----------------------------------------------------------------------------------------
 
@@ -125,6 +129,7 @@ class Engine(FuturesMixin):
         def __exit__(self, *exc: object) -> None:
             self.engine._depth -= 1
             if self.engine._depth == 0:
+                self.engine._reconcile_unified()
                 self.engine._flush()
 
     def _batch(self) -> Engine._Batch:
@@ -226,10 +231,52 @@ class Engine(FuturesMixin):
                                                balance=Decimal(amount))
         return acc
 
+    # --- unified accounts ---------------------------------------------------------------------------------------------
+
+    UNIFIED_PRODUCT = "USDT-FUTURES"
+    UNIFIED_COIN = "USDT"
+
+    def mark_unified(self, api_key: str) -> Account:
+        """Make `api_key` a unified account: its spot USDT is also its USDT-FUTURES wallet (one balance)."""
+        acc = self.account(api_key)
+        fb = self.futures_book(api_key, self.UNIFIED_PRODUCT)
+        b = self._bal(acc, self.UNIFIED_COIN)
+        fb.balance = b.available + b.frozen
+        self.unified[api_key] = fb.balance
+        return acc
+
+    def is_unified(self, acc: Account) -> bool:
+        return acc.api_key in self.unified
+
+    def _reconcile_unified(self) -> None:
+        """Fold each ledger's USDT change since the last batch into the other, so both show the same money."""
+        for key, anchor in self.unified.items():
+            acc = self.accounts.get(key)
+            if acc is None:
+                continue
+            fb = self.futures_book(key, self.UNIFIED_PRODUCT)
+            b = self._bal(acc, self.UNIFIED_COIN)
+            d_spot = b.available + b.frozen - anchor
+            d_fut = fb.balance - anchor
+            if d_spot or d_fut:
+                b.available += d_fut
+                fb.balance += d_spot
+                self.unified[key] = fb.balance
+                self._dirty = True
+
+    def _unified_spendable(self, acc: Account, coin: str) -> Decimal | None:
+        """What a unified account may still spend of the shared coin (margin in use is not spendable)."""
+        if coin != self.UNIFIED_COIN or not self.is_unified(acc):
+            return None
+        fb = self.futures_book(acc.api_key, self.UNIFIED_PRODUCT)
+        return self.futures_metrics(acc, fb)["raw_available"]
+
     def reset(self, api_key: str) -> None:
         """Back to the demo funding: no orders, no positions, no history."""
         with self._batch():
             self.accounts[api_key] = self._fresh_account(api_key)
+            if api_key in self.unified:
+                self.mark_unified(api_key)
             acc = self.accounts[api_key]
             self._emit(api_key, "account", SPOT, [views.spot_balance(b) for b in acc.spot.values()])
             for fb in acc.futures.values():
@@ -317,7 +364,8 @@ class Engine(FuturesMixin):
         else:
             need, coin = qty, base
         bal = self._bal(acc, coin)
-        if bal.available < need:
+        spendable = self._unified_spendable(acc, coin)
+        if bal.available < need or (spendable is not None and spendable < need):
             raise EngineError("43012", "Insufficient balance")
         now = self._now()
         order = SimOrder(

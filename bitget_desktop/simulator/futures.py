@@ -20,6 +20,7 @@ from bitget_desktop.simulator.accounts import (
 from bitget_desktop.simulator.rules import (
     FEE_Q,
     MARGIN_Q,
+    SPOT,
     ZERO,
     _attr,
     _norm_force,
@@ -69,6 +70,21 @@ class FuturesMixin:
             fb.pos_mode = mode
             self._dirty = True
         return fb.pos_mode
+
+    def set_hold_mode(self, api_key: str, hold_mode: str) -> str:
+        """Unified accounts: one-way/hedge for every futures book at once (refused while any has positions/orders)."""
+        mode = (hold_mode or "").strip().lower()
+        if mode not in ("one_way_mode", "hedge_mode"):
+            raise EngineError("40020", "Parameter holdMode error")
+        acc = self.account(api_key)
+        books = list(acc.futures.values())
+        if any(fb.pos_mode != mode for fb in books):
+            if any(self._has_positions(fb) or self._has_orders(acc, fb.product) for fb in books):
+                raise EngineError("40920", "Position or order exists, the position mode cannot be switched")
+            for fb in books:
+                fb.pos_mode = mode
+            self._dirty = True
+        return mode
 
     def set_margin_mode(self, api_key: str, product: str, symbol: str, margin_mode: str) -> SymbolSettings:
         mode = (margin_mode or "").strip().lower()
@@ -159,7 +175,10 @@ class FuturesMixin:
             else:
                 upl_cross += upl
                 margin_cross += pos.margin
-        frozen = sum((o.frozen for o in acc.open_orders.values() if o.product == fb.product), ZERO)
+        # a unified account's spot orders hold the same USDT as the futures wallet: they reserve it too
+        shared = self.is_unified(acc) and fb.product == self.UNIFIED_PRODUCT  # type: ignore[attr-defined]
+        frozen = sum((o.frozen for o in acc.open_orders.values() if o.product == fb.product
+                      or (shared and o.product == SPOT and o.frozen_coin == fb.margin_coin)), ZERO)
         equity = fb.balance + upl_cross + upl_iso
         available = fb.balance + upl_cross - margin_cross - margin_iso - frozen
         mm = sum((self.keep_margin_rate(fb.product, p.symbol, p.size * p.entry_price) * p.size

@@ -186,21 +186,15 @@ def build_app(sim: Simulator) -> web.Application:
     router = app.router
     register_public_routes(router, sim.market, sim.now)
 
-    async def v3_settings(request: web.Request) -> web.Response:
-        key = await sim.auth.authenticate(request, family=None)
-        if key.account_family != "uta":
-            raise ApiError("40084", "You are in Classic Account mode, and the Unified Account API is not supported "
-                                    "at this time")
-        return ok({"assetMode": "union", "holdMode": "one_way_mode", "stpMode": "none"}, sim.now())
-
-    router.add_get("/api/v3/account/settings", v3_settings)
-
     try:
         from bitget_desktop.simulator.private_api import register_private_routes
     except ImportError:  # the engine side is not there (partial checkout): public data only
         register_private_routes = None  # type: ignore[assignment]
     if register_private_routes is not None and sim.engine is not None:
         register_private_routes(router, sim.engine, sim.auth)
+    from bitget_desktop.simulator.uta_api import register_uta_routes
+
+    register_uta_routes(router, sim.market, sim.engine, sim.auth, sim.now)
 
     from bitget_desktop.simulator.ws import WsHub
 
@@ -225,6 +219,8 @@ class Simulator:
         self.engine: Any = self._make_engine()
         if self.engine is not None:
             self.market.add_listener(self.engine)
+            for key in self.config.keys:
+                self._mark_family(key)
         self.hub: Any = None
         self.app: web.Application | None = None
         self._runner: web.AppRunner | None = None
@@ -247,6 +243,12 @@ class Simulator:
 
     def add_key(self, key: ApiKeySpec) -> None:
         self.auth.add_key(key)
+        self._mark_family(key)
+
+    def _mark_family(self, key: ApiKeySpec) -> None:
+        """A unified key's account keeps one wallet for spot and USDT futures (Engine.mark_unified)."""
+        if key.account_family == "uta" and self.engine is not None:
+            self.engine.mark_unified(key.api_key)
 
     def book_gap(self, symbol: str, product_type: str | None = None) -> None:
         for s in self.market.specs:
@@ -269,8 +271,9 @@ class Simulator:
         self.market.advance(self._clock())
         self.app = build_app(self)
         from bitget_desktop.simulator.public_api import PUBLIC_PATHS
+        from bitget_desktop.simulator.uta_api import UTA_PUBLIC_PATHS
 
-        self.public_paths = set(PUBLIC_PATHS)
+        self.public_paths = set(PUBLIC_PATHS) | set(UTA_PUBLIC_PATHS)
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)

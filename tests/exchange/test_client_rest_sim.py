@@ -340,9 +340,10 @@ async def test_tradeside_in_one_way_mode_is_position_mode_mismatch(client):
 async def test_account_family_detection(sim, client):
     assert await client.detect_account_family() is AccountFamily.CLASSIC
     async with client_for(sim, Credentials(UTA_KEY, SECRET, PASSPHRASE)) as uta:
-        assert await uta.detect_account_family() is AccountFamily.UNIFIED
         with pytest.raises(e.UnifiedAccountError):
-            await uta.spot_balances()
+            await uta.spot_balances()  # before detection the facade speaks v2, which refuses a UTA key
+        assert await uta.detect_account_family() is AccountFamily.UNIFIED
+        assert await uta.spot_balances()  # after it, the same call goes to v3
     async with client_for(sim, Credentials(KEY, SECRET, "wrong")) as bad:
         with pytest.raises(e.InvalidPassphrase):
             await bad.detect_account_family()  # auth errors are not guessed into a family

@@ -1,1 +1,1 @@
-"""Bitget API v3 (Unified Trading Account): the small part needed to detect the family and read account facts."""
+"""Bitget API v3 (Unified Trading Account): paths and the sans-I/O codec the client routes unified keys through."""
