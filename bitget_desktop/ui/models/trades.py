@@ -13,11 +13,16 @@ from bitget_desktop.ui.models.records import Column, ModelIndex, RecordTableMode
 
 
 def large_threshold(sizes: list[Decimal], quantile: float = 0.9, minimum: int = 20) -> Decimal | None:
-    """The size at ``quantile`` of ``sizes`` (None until ``minimum`` sizes are known): trades at or above are large."""
+    """Trades at or above this size are large: the ``quantile`` of ``sizes``, and always above the median (so a
+    tape of equal sizes has no large trades). None until ``minimum`` sizes are known or when none stands out."""
     if len(sizes) < minimum:
         return None
     ordered = sorted(sizes)
-    return ordered[min(len(ordered) - 1, int(quantile * len(ordered)))]
+    q = ordered[min(len(ordered) - 1, int(quantile * len(ordered)))]
+    median = ordered[len(ordered) // 2]
+    if q > median:
+        return q
+    return next((s for s in ordered if s > median), None)
 
 
 class TradesModel(RecordTableModel):
