@@ -431,3 +431,14 @@ def test_env_key() -> None:
 
     assert env_key(LIVE) == "live" and env_key(DEMO) == "demo"
     assert env_key(local("http://127.0.0.1:1")) == "local:Simulator"
+
+
+async def test_spot_feed(sim: Simulator, client: CountingClient, clock: ManualClock, cache: CandleCache) -> None:
+    rec = Recorder()
+    feed = CandleFeed(client, "SPOT", "ETHUSDT", "15m", cache=cache, **rec.kwargs())
+    await feed.open()
+    assert len(feed.series) == 1000 and contiguous(feed)
+    assert await feed.load_older() == 200
+    assert feed.key.product_type == "SPOT" and cache.count(feed.key) == 1200
+    await live(clock, rec)
+    await feed.close()
