@@ -22,6 +22,7 @@ The class is synchronous and thread-safe (one connection behind a lock); async c
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -32,6 +33,8 @@ from pathlib import Path
 from bitget_desktop.domain.market import Candle, ProductType, Timeframe
 
 __all__ = ["CacheKey", "CandleCache", "default_cache_path", "HISTORY_START"]
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 HISTORY_START = 0  # a coverage range starting here means "nothing older exists"
@@ -102,10 +105,30 @@ class CandleCache:
     """SQLite store of candles per ``CacheKey`` plus the ranges known complete; safe against a crash mid-write."""
 
     def __init__(self, path: str | Path | None = None, *, synchronous: str = "NORMAL") -> None:
+        if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
         self.path = Path(path) if path is not None else default_cache_path()
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._closed = False
+        try:
+            self._open(synchronous)
+        except sqlite3.DatabaseError as exc:
+            if str(self.path) == ":memory:" or isinstance(exc, sqlite3.OperationalError):
+                raise  # locked or unwritable: not ours to delete
+            # Not a database (a damaged disk, a foreign file): a cache can start over; keep the old file aside.
+            self._db.close()
+            aside = self.path.with_name(self.path.name + ".corrupt")
+            log.warning("candle cache %s is unreadable (%s); starting a new one, the old file is %s",
+                        self.path, exc, aside)
+            for suffix in ("", "-wal", "-shm"):
+                old = self.path.with_name(self.path.name + suffix)
+                if old.exists():
+                    old.replace(aside.with_name(aside.name + suffix))
+            self._open(synchronous)
+
+    def _open(self, synchronous: str) -> None:
         self._db = sqlite3.connect(str(self.path), timeout=5.0, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
@@ -120,7 +143,6 @@ class CandleCache:
                 if stmt.strip():
                     self._db.execute(stmt)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        self._closed = False
 
     def __repr__(self) -> str:
         return f"CandleCache({str(self.path)!r})"

@@ -195,3 +195,13 @@ def test_a_crash_mid_write_leaves_a_readable_db(tmp_path: Path) -> None:
         # and it is writable again
         cache.store(KEY, [bar(n)], (n * M, (n + 1) * M))
         assert cache.coverage(KEY) == [(0, (n + 1) * M)]
+
+
+def test_an_unreadable_file_is_set_aside_and_replaced(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "candles.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with CandleCache(path) as cache:
+        cache.store(KEY, [bar(1)], (M, 2 * M))
+        assert cache.load(KEY) == [bar(1)]
+    assert (tmp_path / "candles.sqlite.corrupt").read_bytes().startswith(b"this is not a database")
+    assert "unreadable" in caplog.text

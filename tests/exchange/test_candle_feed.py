@@ -442,3 +442,15 @@ async def test_spot_feed(sim: Simulator, client: CountingClient, clock: ManualCl
     assert feed.key.product_type == "SPOT" and cache.count(feed.key) == 1200
     await live(clock, rec)
     await feed.close()
+
+
+async def test_close_while_opening_leaves_no_subscription(sim: Simulator, client: CountingClient) -> None:
+    feed = feed_of(client, "1m")
+    opening = asyncio.ensure_future(feed.open())
+    await asyncio.sleep(0)  # open() is now waiting for its REST answer
+    await feed.close()
+    await opening
+    assert feed.closed
+    conn = client.stream.connection(False)
+    assert Subscription.candles(PT, SYMBOL, "1m") not in conn.router.subscriptions
+    assert await feed.load_older() == 0
