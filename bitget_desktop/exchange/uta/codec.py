@@ -333,6 +333,9 @@ def parse_order(d: Json) -> Order:
     trade_side = _enum(TradeSide, d.get("tradeSide")) if pt.is_futures else None
     reduce_only = _yes(d.get("reduceOnly"))
     if pt.is_futures and hedge and hold is not None:
+        # v3 gives the trade direction: buying a long or selling a short opens, the other way closes
+        opening = (side is Side.BUY) == (hold is HoldSide.LONG)
+        trade_side = trade_side or (TradeSide.OPEN if opening else TradeSide.CLOSE)
         side = Side.BUY if hold is HoldSide.LONG else Side.SELL  # classic hedge convention: the position's side
     elif pt.is_futures:
         trade_side = None  # one-way: direction + reduceOnly, as classic
