@@ -48,12 +48,12 @@ class DepthBarDelegate(QStyledItemDelegate):
             width = view.viewport().width()
             left = width * (1.0 - float(share))
             rect = QRectF(option.rect)  # type: ignore[attr-defined]
-            x0 = max(rect.left(), left)
-            if x0 < rect.right() + 1:
+            x0, x1 = max(rect.left(), left), rect.left() + rect.width()  # cells abut: no overlap, no seam
+            if x0 < x1:
                 m = self.model
                 colour = QColor(m.stale_colour if m.stale else m.ask_colour if side == "ask" else m.bid_colour)
                 colour.setAlpha(self.alpha)
-                painter.fillRect(QRectF(x0, rect.top() + 1, rect.right() + 1 - x0, rect.height() - 2), colour)
+                painter.fillRect(QRectF(x0, rect.top() + 1, x1 - x0, rect.height() - 2), colour)
         super().paint(painter, option, index)
 
 

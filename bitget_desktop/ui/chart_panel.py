@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from bitget_desktop.domain.market import ProductType, Timeframe
 from bitget_desktop.exchange.candle_feed import CandleFeed, FeedState
 from bitget_desktop.ui.chart import DARK, LIGHT, ChartWidget, PriceLine
+from bitget_desktop.ui.models.records import fmt_decimal
 
 log = logging.getLogger(__name__)
 
@@ -444,17 +445,23 @@ class ChartPanel(QWidget):
         if inst is None or s is None:
             return
         lines: list[PriceLine] = []
+        pp = inst.price_places
+
+        def px(value: Any) -> str:
+            return fmt_decimal(value, pp)
+
         for o in s.open_orders():
             if self._mine(o) and o.price is not None:
                 side = str(o.side)
-                lines.append(PriceLine(float(o.price), f"{side.upper()} {o.remaining} @ {o.price}", side))
+                lines.append(PriceLine(float(o.price), f"{side.upper()} {fmt_decimal(o.remaining)} @ {px(o.price)}",
+                                       side))
         for p in s.position_list():
             if self._mine(p):
                 hold = str(p.hold_side)
-                lines.append(PriceLine(float(p.entry_price), f"{hold.upper()} {p.size} entry {p.entry_price}",
-                                       "position"))
+                lines.append(PriceLine(float(p.entry_price),
+                                       f"{hold.upper()} {fmt_decimal(p.size)} entry {px(p.entry_price)}", "position"))
                 if p.liquidation_price:
-                    lines.append(PriceLine(float(p.liquidation_price), f"liq. {hold} {p.liquidation_price}",
+                    lines.append(PriceLine(float(p.liquidation_price), f"liq. {hold} {px(p.liquidation_price)}",
                                            "liquidation"))
         self.chart.set_order_lines(lines)
 

@@ -24,6 +24,7 @@ from bitget_desktop.exchange.signing import Credentials
 from bitget_desktop.simulator.history import parse_granularity
 from bitget_desktop.ui.chart.store import CLOSE
 from bitget_desktop.ui.chart_panel import ChartPanel, Overlay
+from bitget_desktop.ui.models.records import fmt_decimal
 from bitget_desktop.ui.session import Session
 
 M = 60_000
@@ -261,7 +262,7 @@ def test_order_and_position_lines_follow_the_blotter(qloop: Any, qtbot: Any) -> 
                 return [pl for pl in panel.chart.order_lines if pl.kind == kind]
 
             await wait_until(lambda: [pl.price for pl in lines("buy")] == [float(price)], what="order line")
-            assert str(price) in lines("buy")[0].text
+            assert lines("buy")[0].text == f"BUY {fmt_decimal(inst.min_size)} @ {fmt_decimal(price, inst.price_places)}"
             await session.client.cancel_futures_order(inst.product_type, inst.symbol, order_id=ack.order_id)
             await wait_until(lambda: not lines("buy"), what="order line removed")
 

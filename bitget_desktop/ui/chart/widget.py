@@ -194,8 +194,12 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         for tag in (self._price_tag, self._time_tag):
             tag.fill = pg.mkBrush(theme.crosshair)
             tag.setColor(theme.background)
+        backdrop = pg.mkColor(theme.background)
+        backdrop.setAlpha(200)  # readable over candles and overlay lines, which stay faintly visible
         for label in (self._readout_label, self._loading_label, self._legend):
             label.setColor(theme.foreground)
+            label.fill = pg.mkBrush(backdrop)
+            label.update()
         for i, (track, items) in enumerate(self._tracks):
             for item in items:
                 item.set_color(theme.overlay[i % len(theme.overlay)])
