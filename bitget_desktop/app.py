@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import signal
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -92,6 +93,7 @@ class Terminal(QObject):
         self.on_ready = on_ready
         self.session: Session | None = None
         self.window: MainWindow | None = None
+        self.candle_cache = _open_candle_cache()
         self.finished = asyncio.Event()
         self._switching = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -126,6 +128,7 @@ class Terminal(QObject):
             settings_store=self.settings_store,
             layout_path=str(config_dir() / "layout.ini"),
             theme_mode=self.settings.theme,
+            candle_cache=self.candle_cache,
         )
         self.window.closed.connect(self.finished.set)
         self.window.switch_requested.connect(self._on_switch_requested)
@@ -201,6 +204,19 @@ class Terminal(QObject):
         if self.session is not None:
             await self.session.aclose()
         await self.simulator.stop()
+        if self.candle_cache is not None:
+            self.candle_cache.close()
+
+
+def _open_candle_cache() -> Any:
+    """The charts' SQLite candle cache in the data directory; None (charts still work) if it cannot be opened."""
+    from bitget_desktop.exchange.candle_cache import CandleCache
+
+    try:
+        return CandleCache()
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("candle cache unavailable: %s", exc)
+        return None
 
 
 def _configure_logging() -> None:

@@ -250,8 +250,6 @@ class ChartPanel(QWidget):
         self.session = session
         if session is None:
             return
-        if self.cache is None:
-            self.cache = getattr(session, "candle_cache", None)
         pairs = [
             (session.orders_changed, self.show_order_lines),
             (session.positions_changed, self.show_order_lines),

@@ -92,13 +92,13 @@ class ChartPlaceholder(QLabel):
         self.setText(f"{inst.symbol} · chart")
 
 
-def make_chart(theme_mode: str) -> QWidget:
+def make_chart(theme_mode: str, cache: Any = None) -> QWidget:
     """The chart engineer's ChartWidget (bound through ChartPanel), or a placeholder if it cannot load."""
     try:
         from bitget_desktop.ui.chart_panel import ChartPanel
     except ImportError:  # pragma: no cover - the chart package is part of the app
         return ChartPlaceholder()
-    return ChartPanel(theme_mode=theme_mode)
+    return ChartPanel(theme_mode=theme_mode, cache=cache)
 
 
 def make_trading_panel(settings: Any, theme_mode: str) -> QWidget:
@@ -205,7 +205,8 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(self, session: Any, *, settings: Any = None, settings_store: Any = None,
-                 layout_path: str | None = None, theme_mode: str = "system") -> None:
+                 layout_path: str | None = None, theme_mode: str = "system", candle_cache: Any = None) -> None:
+        """`candle_cache` (an exchange CandleCache, optional) keeps the candles every chart has seen."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.session: Any = None
@@ -215,6 +216,7 @@ class MainWindow(QMainWindow):
         self._qsettings = QSettings(layout_path, QSettings.Format.IniFormat) if layout_path else None
         self._current_key: str | None = None
         self._last_price: Any = None
+        self.candle_cache = candle_cache
         self.chart_docks: list[QDockWidget] = []
         self._chart_serial = 0
         self.setWindowTitle("Bitget Desktop")
@@ -493,7 +495,7 @@ class MainWindow(QMainWindow):
             self._on_symbol(session.instrument)
 
     def _swap_chart(self, session: Any) -> None:
-        new = make_chart(theme.resolve(self.theme_mode))
+        new = make_chart(theme.resolve(self.theme_mode), self.candle_cache)
         if hasattr(new, "bind_session"):
             new.bind_session(session)
         if hasattr(new, "new_chart_requested"):
@@ -511,7 +513,7 @@ class MainWindow(QMainWindow):
             from bitget_desktop.ui.chart_panel import ChartDock, ChartPanel
         except ImportError:  # pragma: no cover - the chart package is part of the app
             return None
-        panel = ChartPanel(theme_mode=theme.resolve(self.theme_mode), follow_session=False)
+        panel = ChartPanel(theme_mode=theme.resolve(self.theme_mode), follow_session=False, cache=self.candle_cache)
         panel.new_chart_requested.connect(self.open_chart_dock)
         self._chart_serial += 1
         dock = ChartDock(panel, f"chartDock{self._chart_serial}", self)

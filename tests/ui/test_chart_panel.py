@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PySide6.QtCore import Qt
 from numpy.lib.stride_tricks import sliding_window_view
 from ui_support import GOOD, OPEN_SESSIONS, simulator, wait_signal, wait_until
 
@@ -114,6 +115,16 @@ def test_history_then_paging_back_to_the_start(qloop: Any, qtbot: Any) -> None:
             # at the start: scrolling further asks nothing more
             chart.price_vb.setXRange(start / 1000 - 30 * 86400, start / 1000 + 60 * 86400, padding=0)
             assert not chart.loading
+            # far from the newest candle: not following; End (or the Live button) goes back to it
+            chart._on_manual_range()
+            assert not chart.follow_live and not panel.live_button.isChecked()
+            qtbot.keyClick(chart, Qt.Key.Key_End)
+            assert chart.follow_live and panel.live_button.isChecked()
+            assert chart.x_range()[1] > chart.store.last_ts / 1000
+            panel.live_button.click()
+            assert not panel.live_button.isChecked() and not chart.follow_live
+            panel.live_button.click()
+            assert panel.live_button.isChecked() and chart.follow_live
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))
 
@@ -333,5 +344,40 @@ def test_new_chart_dock_has_its_own_symbol_and_interval(qloop: Any, qtbot: Any, 
             win.set_theme("dark")
             dock.close()
             await wait_until(lambda: feed_task.done() and not win.chart_docks, what="extra chart closed")
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))
+
+
+def test_a_reopened_chart_appears_at_once_from_the_cache(qloop: Any, qtbot: Any, tmp_path: Path) -> None:
+    from bitget_desktop.exchange.candle_cache import CandleCache
+
+    clock = ManualClock(T0)
+
+    async def main() -> None:
+        with CandleCache(tmp_path / "candles.sqlite") as cache:
+            async with simulator(clock=clock, tick_ms=50) as sim:
+                clock.sim = sim
+                panel, session = open_panel(qtbot, sim, Timeframe.M15, window=300)
+                panel.cache = cache
+                panel.set_timeframe(Timeframe.M5)  # opens a feed that writes to the cache
+                await wait_until(lambda: panel.feed is not None and panel.feed.timeframe is Timeframe.M5
+                                 and panel.feed.state.value == "idle" and len(panel.chart.store) >= 300,
+                                 what="first open")
+                first = panel.chart.store.ts.copy()
+                panel.bind_session(None)
+                # the exchange is slow now; a new chart of the same series shows the cached candles first
+                sim.faults.latency_ms = 1500
+                again = ChartPanel(theme_mode="dark", timeframe=Timeframe.M5, follow_session=False, cache=cache,
+                                   feed_window=300)
+                qtbot.addWidget(again)
+                again.bind_session(session)
+                again.set_instrument(session.instrument)
+                await wait_until(lambda: len(again.chart.store) >= 300, timeout=1.0, what="cached candles")
+                assert again.feed is not None and again.feed.cache_ms is not None
+                assert again.feed.state.value == "loading"  # REST has not answered yet
+                assert np.array_equal(again.chart.store.ts[-300:], first[-300:])
+                sim.faults.latency_ms = 0
+                await wait_until(lambda: again.feed.state.value == "idle", what="fresh window")
+                again.bind_session(None)
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))
