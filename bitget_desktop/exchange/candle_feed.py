@@ -6,8 +6,9 @@ Life of a feed for one (environment, product type, symbol, timeframe):
    not know complete (the whole recent window of up to 1000 when it knows nothing), merges, repairs holes between
    the cached part and the fresh part, and subscribes to the websocket candle channel.
 2. Websocket pushes update the forming candle in place (``on_live("replaced")``) or append a new one
-   (``on_live("appended")``); each candle that closes is written to the cache. A bar that jumps past a missing
-   one, or a reconnect after the socket was down, triggers a REST fill of the hole.
+   (``on_live("appended")``). A bar that closes is read back from REST ``confirm_delay`` later (a push need not
+   carry its last trades) and then written to the cache as complete. A bar that jumps past a missing one, or a
+   reconnect after the socket was down, triggers a REST fill of the hole.
 3. ``load_older()`` pages back 200 at a time from the oldest loaded candle, from the cache when it knows the range
    complete and from ``history-candles`` otherwise, until the exchange answers nothing (``exhausted``; remembered in
    the cache so it is not asked again). Concurrent calls share one fetch.
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 RECENT_LIMIT = 1000   # Bitget's maximum for the candles endpoint
 PAGE_LIMIT = 200      # Bitget's maximum for history-candles
 MAX_REPAIR = 5000     # a hole wider than this (candles) between cache and now is dropped, not fetched
+CONFIRM_DELAY = 2.0   # seconds after a bar closes before its final values are read back from REST
 
 
 class FeedState(StrEnum):
@@ -79,6 +81,7 @@ class CandleFeed:
         window: int = RECENT_LIMIT,
         page_limit: int = PAGE_LIMIT,
         max_repair: int = MAX_REPAIR,
+        confirm_delay: float = CONFIRM_DELAY,
         on_reset: Callable[[], Any] | None = None,
         on_history: Callable[[int], Any] | None = None,
         on_live: Callable[[str], Any] | None = None,
@@ -106,7 +109,9 @@ class CandleFeed:
         self._handle: SubscriptionHandle | None = None
         self._older: asyncio.Task[int] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._recent: dict[int, Candle] = {}   # Decimal values of the newest live candles, for the cache
+        self.confirm_delay = confirm_delay
+        self._confirm_from: int | None = None
+        self._confirm_task: asyncio.Task[Any] | None = None
         self._down = False
         self._down_anchor: int | None = None
         self._opened = False
@@ -218,17 +223,20 @@ class CandleFeed:
             return 0
         return (first - last) // self.timeframe.ms
 
-    def _merge_fresh(self, candles: list[Candle]) -> None:
-        """Merge REST candles; where the series already has a candle, the fresh value replaces it."""
+    def _merge_fresh(self, candles: list[Candle]) -> int:
+        """Merge REST candles; where the series already has a candle, the fresh value replaces it.
+
+        Returns how many candles were added or changed."""
         if not candles:
-            return
+            return 0
         have = self.series.ts
         ts = np.fromiter((c.ts for c in candles), dtype=np.int64, count=len(candles))
         present = np.isin(ts, have) if len(have) else np.zeros(len(candles), dtype=bool)
+        changed = 0
         for c, p in zip(candles, present.tolist()):
-            if p:
-                self.series.upsert(c)
-        self.series.merge_history(c for c, p in zip(candles, present.tolist()) if not p)
+            if p and self.series.upsert(c) != "ignored":
+                changed += 1
+        return changed + self.series.merge_history(c for c, p in zip(candles, present.tolist()) if not p)
 
     # -- live ---------------------------------------------------------------------------------------------------
     def _on_event(self, event: Any) -> None:
@@ -258,12 +266,10 @@ class CandleFeed:
             prev_last = self.series.last_ts
             result = self.series.upsert(c)
             if result == "ignored":
-                self._remember(c)
                 continue
             changed = True
-            self._remember(c)
             if result == "appended" and prev_last is not None:
-                self._closed_before(c.ts)
+                self._bar_closed(prev_last)
                 expected = _next_ts(prev_last, self.timeframe)
                 if c.ts > expected and not bulk:
                     self._spawn(self._fill(expected, c.ts), "hole")
@@ -276,20 +282,29 @@ class CandleFeed:
             if self.series.gaps(self.timeframe):
                 self._spawn(self.repair_gaps(), "repair")
 
-    def _remember(self, c: Candle) -> None:
-        self._recent[c.ts] = c
-        if len(self._recent) > 8:
-            for ts in sorted(self._recent)[:-8]:
-                del self._recent[ts]
+    def _bar_closed(self, ts: int) -> None:
+        """The bar at ``ts`` has closed. Its final values are read back from REST a moment later (a push need not
+        carry the last trades of a bar) and only then written to the cache as complete; a burst of closes shares
+        one request."""
+        self._confirm_from = ts if self._confirm_from is None else min(self._confirm_from, ts)
+        if self._confirm_task is None or self._confirm_task.done():
+            self._confirm_task = self._spawn(self._confirm(), "confirm")
 
-    def _closed_before(self, ts: int) -> None:
-        """Candles older than the new bar ``ts`` are final: write them to the cache as complete."""
-        done = [c for t, c in sorted(self._recent.items()) if t < ts]
-        for c in done:
-            del self._recent[c.ts]
-        if done and self.cache is not None:
-            for c in done:
-                self._spawn(self._store([c], (c.ts, _next_ts(c.ts, self.timeframe))), "persist")
+    async def _confirm(self) -> None:
+        await asyncio.sleep(self.confirm_delay)
+        start, self._confirm_from = self._confirm_from, None
+        if start is None or self._closed:
+            return
+        page = [c for c in await self.client.candles(self.product_type, self.symbol, self.timeframe, start=start,
+                                                     limit=RECENT_LIMIT) if c.ts >= start]
+        if self._closed or len(page) < 2:
+            return
+        lo = start if len(page) < RECENT_LIMIT else page[0].ts
+        await self._store(page, (lo, page[-1].ts))  # the newest is forming: stored, not called complete
+        last = self.series.last_ts
+        final = [c for c in page if last is not None and c.ts < last]  # the live bar stays the socket's
+        if self._merge_fresh(final):
+            self._emit(self.on_reset)
 
     async def _after_reconnect(self, anchor: int | None) -> None:
         """The socket was down: fetch from the last bar seen before it dropped up to now."""

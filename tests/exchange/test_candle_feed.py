@@ -127,6 +127,7 @@ def cache(tmp_path: Path) -> Any:
 
 def feed_of(client: BitgetClient, tf: str = "1m", cache: CandleCache | None = None, rec: Recorder | None = None,
             **kw: Any) -> CandleFeed:
+    kw.setdefault("confirm_delay", 0.05)
     return CandleFeed(client, PT, SYMBOL, tf, cache=cache, **(rec.kwargs() if rec else {}), **kw)
 
 
@@ -182,13 +183,16 @@ async def test_open_loads_the_recent_window_then_goes_live(sim: Simulator, clien
     await live(clock, rec)
     assert "replaced" in rec.events and len(feed.series) == n
 
-    # the next minute appends a bar, and the one that closed is written to the cache as complete
+    # the next minute appends a bar; the one that closed is read back from REST, then cached as complete
     closed_ts = feed.series.last_ts
     assert closed_ts is not None
+    client.calls.clear()
     clock.move(closed_ts + M + 1_000)
     await rec.until(lambda: "appended" in rec.events)
     assert len(feed.series) == n + 1 and feed.series.last_ts == closed_ts + M and contiguous(feed)
+    assert cache.missing_ranges(feed.key, closed_ts, closed_ts + M) == [(closed_ts, closed_ts + M)]
     await feed.settle()
+    assert client.calls == [("candles", closed_ts, None, 1000)]
     assert cache.missing_ranges(feed.key, closed_ts, closed_ts + M) == []
     cached = cache.load(feed.key, closed_ts, closed_ts + M)
     assert float(cached[0].close) == pytest.approx(closes(sim, Timeframe.M1, closed_ts, closed_ts + M)[0])
@@ -353,8 +357,8 @@ async def test_a_hole_in_the_live_stream_is_filled(sim: Simulator, client: Count
     client.calls.clear()
     clock.move(last + 5 * M + 1_000)  # the market jumps: the socket only brings the newest bars
     await rec.until(lambda: feed.series.last_ts == last + 5 * M and contiguous(feed))
-    assert [c[0] for c in client.calls] == ["candles"]
-    assert client.calls[0][1] is not None and client.calls[0][1] <= last + 2 * M
+    # the socket brought only the newest bar(s): the hole from the bar after `last` up to them is fetched
+    assert any(c[:2] == ("candles", last + M) and c[2] in (last + 4 * M, last + 5 * M) for c in client.calls)
     await feed.close()
 
 
