@@ -148,8 +148,10 @@ class Auth:
         raise ApiError("40009", "sign signature error")
 
     # -- websocket ------------------------------------------------------------------------------------------------------
-    def ws_login(self, args: Any) -> ApiKeySpec:
-        """Check one login arg {apiKey, passphrase, timestamp, sign}; raise WsLoginError(300xx)."""
+    def ws_login(self, args: Any, *, family: str = "classic") -> ApiKeySpec:
+        """Check one login arg {apiKey, passphrase, timestamp, sign}; raise WsLoginError(300xx).
+
+        `family` is the socket's: "classic" (/v2/ws/private) refuses unified keys, "uta" (/v3) classic ones."""
         if not isinstance(args, list) or len(args) != 1 or not isinstance(args[0], dict):
             raise WsLoginError(30002, "illegal request")
         a = args[0]
@@ -169,6 +171,8 @@ class Auth:
             raise WsLoginError(30012, "Invalid ACCESS_PASSPHRASE")
         if not hmac.compare_digest(sign_ws_login(key.secret, ts).encode(), sign.encode()):
             raise WsLoginError(30015, "Invalid sign")
-        if key.account_family == "uta":
+        if family == "classic" and key.account_family == "uta":
             raise WsLoginError(30005, "Login failed: unified account keys use the v3 websocket")
+        if family == "uta" and key.account_family != "uta":
+            raise WsLoginError(30005, "Login failed: classic account keys use the v2 websocket")
         return key

@@ -51,6 +51,8 @@ class Conn:
     closed: bool = False
     tokens: float = 0.0       # client message budget (token bucket)
     tokens_at: float = 0.0
+    v3: bool = False          # /v3/ws/private: topic subscriptions of a unified account (simulator/uta_ws.py)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def send(self, text: str) -> None:
         if self.closed:
@@ -104,6 +106,9 @@ class WsHub:
         self.market.add_feed_listener(self._on_feed)
         if sim.engine is not None and hasattr(sim.engine, "add_listener"):
             sim.engine.add_listener(self._on_private)
+        from bitget_desktop.simulator.uta_ws import UtaPrivateTopics
+
+        self.uta = UtaPrivateTopics(sim)
 
     # -- connection lifecycle -----------------------------------------------------------------------------------------
     async def public_handler(self, request: web.Request) -> web.WebSocketResponse:
@@ -112,11 +117,14 @@ class WsHub:
     async def private_handler(self, request: web.Request) -> web.WebSocketResponse:
         return await self._serve(request, private=True)
 
-    async def _serve(self, request: web.Request, *, private: bool) -> web.WebSocketResponse:
+    async def v3_private_handler(self, request: web.Request) -> web.WebSocketResponse:
+        return await self._serve(request, private=True, v3=True)
+
+    async def _serve(self, request: web.Request, *, private: bool, v3: bool = False) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True, compress=False, max_msg_size=1 << 16)
         await ws.prepare(request)
         now = time.monotonic()
-        conn = Conn(ws, request, private, now, now)
+        conn = Conn(ws, request, private, now, now, v3=v3)
         self.conns.add(conn)
         writer = asyncio.ensure_future(conn.writer())
         rate = self.sim.config.ws_client_msg_rate
@@ -208,7 +216,9 @@ class WsHub:
             if not isinstance(arg, dict):
                 conn.send_json({"event": "error", "code": 30016, "msg": "Param error", "op": op})
                 continue
-            if conn.private:
+            if conn.v3:
+                self.uta.op(conn, op, arg)
+            elif conn.private:
                 self._private_op(conn, op, arg)
             else:
                 self._public_op(conn, op, arg)
@@ -218,7 +228,7 @@ class WsHub:
             conn.send_json({"event": "error", "code": 30002, "msg": "illegal request: login on the public channel"})
             return
         try:
-            conn.key = self.sim.auth.ws_login(args)
+            conn.key = self.sim.auth.ws_login(args, family="uta" if conn.v3 else "classic")
         except WsLoginError as e:
             conn.send_json({"event": "error", "code": e.code, "msg": e.msg})
             return
@@ -319,10 +329,11 @@ class WsHub:
             log.exception("private push failed (%s %s)", channel, inst_type)
 
     def _route_private(self, api_key: str, channel: str, inst_type: str, data_list: list[dict[str, Any]]) -> None:
+        self.uta.route(list(self.conns), api_key, channel, data_list)
         product = normalize_product(inst_type)
         ts = self.sim.now()
         for conn in list(self.conns):
-            if not conn.private or conn.key is None or conn.key.api_key != api_key:
+            if not conn.private or conn.v3 or conn.key is None or conn.key.api_key != api_key:
                 continue
             for (ch, p, ident), arg in list(conn.subs.items()):
                 if ch != channel or p != product:

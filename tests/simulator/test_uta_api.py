@@ -213,3 +213,57 @@ async def test_spot_spending_cannot_take_futures_margin(http, sim, hold_mode):
     assert status == 400 and body["code"] == "25202"  # 100k wallet, ~60k in margin
     await place(http, {"category": "SPOT", "symbol": "ETHUSDT", "side": "buy", "orderType": "market",
                        "qty": "30000"})
+
+
+# -- v3 private websocket ----------------------------------------------------------------------------------------------
+
+
+async def test_v3_private_ws_pushes_orders_fills_positions_account(http, sim):
+    import aiohttp
+
+    from tests.simulator.test_ws import login_msg, recv, recv_until, subscribe
+
+    url = sim.rest_url.replace("http", "ws") + "/v3/ws/private"
+    async with aiohttp.ClientSession() as s, s.ws_connect(url) as ws:
+        await subscribe(ws, {"instType": "UTA", "topic": "order"})
+        assert (await recv(ws))["code"] == 30004  # log in first
+        await ws.send_str(login_msg(KEY))
+        assert (await recv(ws))["code"] == 30005  # a classic key has no v3 socket
+        await ws.send_str(login_msg(UTA_KEY))
+        assert await recv(ws) == {"event": "login", "code": 0}
+        await subscribe(ws, {"instType": "UTA", "topic": "orders"})
+        assert (await recv(ws))["code"] == 30001
+        topics = ("order", "fill", "position", "account")
+        await subscribe(ws, *({"instType": "UTA", "topic": t} for t in topics))
+        seen: dict[str, Any] = {}
+        while len(seen) < 3:  # acks, then snapshots of the open orders, positions and the account (fills: none)
+            m = await recv(ws)
+            if m.get("event") != "subscribe":
+                seen[m["arg"]["topic"]] = m
+        assert seen["position"]["data"] == [] and seen["order"]["data"] == []
+        acc = seen["account"]
+        same_shape(acc, fixture("ws_private_account_push.json"))
+        same_shape(acc["data"][0], fixture("ws_private_account_push.json")["data"][0])
+        usdt = next(c for c in acc["data"][0]["coin"] if c["coin"] == "USDT")
+        same_shape(usdt, fixture("ws_private_account_push.json")["data"][0]["coin"][0])
+
+        await place(http, {"category": "USDT-FUTURES", "symbol": "BTCUSDT", "side": "buy", "orderType": "market",
+                           "qty": "0.01", "clientOid": "ws-open-1"})
+
+        def topic_is(t: str, pred=lambda d: True):
+            return lambda m: isinstance(m, dict) and m.get("arg", {}).get("topic") == t and any(
+                pred(d) for d in m["data"])
+
+        order = await recv_until(ws, topic_is("order", lambda d: d["orderStatus"] == "filled"))
+        o = next(d for d in order["data"] if d["clientOid"] == "ws-open-1")
+        same_shape(o, fixture("ws_private_order_push.json")["data"][0])
+        assert o["category"] == "usdt-futures" and o["reduceOnly"] == "no"
+        fill = await recv_until(ws, topic_is("fill"))
+        same_shape(fill["data"][0], fixture("ws_private_fill_push.json")["data"][0])
+        pos = await recv_until(ws, topic_is("position", lambda d: d["positionStatus"] == "normal"))
+        same_shape(pos["data"][0], fixture("ws_private_position_push.json")["data"][0])
+        assert (pos["data"][0]["posSide"], pos["data"][0]["size"]) == ("long", "0.01")
+        await http.signed_post(UTA_KEY, "/api/v3/trade/close-positions", {"category": "USDT-FUTURES"})
+        ended = await recv_until(ws, topic_is("position", lambda d: d["positionStatus"] == "ended"))
+        assert [(d["posSide"], d["size"]) for d in ended["data"]] == [("long", "0")]
+        await recv_until(ws, topic_is("account"))
