@@ -381,3 +381,33 @@ def test_a_reopened_chart_appears_at_once_from_the_cache(qloop: Any, qtbot: Any,
                 again.bind_session(None)
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))
+
+
+def test_gap_after_a_reconnect_is_filled_from_rest(qloop: Any, qtbot: Any) -> None:
+    clock = ManualClock(T0)
+
+    async def main() -> None:
+        async with simulator(clock=clock, tick_ms=50) as sim:
+            clock.sim = sim
+            panel, session = open_panel(qtbot, sim, Timeframe.M1, window=200)
+            chart = panel.chart
+            await wait_until(lambda: len(chart.store) == 200 and panel.feed is not None
+                             and panel.feed.state.value == "idle", timeout=15, what="history")
+            await session.client.stream.wait_connected(False, timeout=10)
+            await wait_until(lambda: session.health.streams.get("market") is not None
+                             and session.health.streams["market"].state == "live", what="market stream")
+            last = int(chart.store.last_ts)
+            reconnects = session.client.stream.connection(False).connects
+            assert sim.faults.drop_ws_now() >= 1
+            clock.move(last + 7 * M + 5_000)  # seven minutes pass while the socket is down
+            await wait_until(lambda: session.client.stream.connection(False).connects > reconnects, what="reconnect")
+            now_bucket = clock.t - clock.t % M
+            await wait_until(lambda: int(chart.store.last_ts) == now_bucket, timeout=10, what="gap filled")
+            ts = chart.store.ts
+            assert np.all(np.diff(ts) == M)  # contiguous: every missed minute came back from REST
+            filled = sim_candles(sim, Timeframe.M1, last, now_bucket)
+            got = chart.store.column(CLOSE)[len(ts) - 8: len(ts) - 1]
+            assert np.array_equal(ts[-8:-1], filled[:, 0].astype(np.int64))
+            assert np.allclose(got, filled[:, 4], rtol=0, atol=1e-9)
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))
