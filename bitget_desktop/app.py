@@ -42,6 +42,7 @@ class Connection:
     environment: Environment
     credentials: Credentials | None
     account_name: str | None
+    family: str | None = None  # "classic" | "unified" as the key wizard found it; None = ask Bitget
 
 
 class EmbeddedSimulator:
@@ -108,7 +109,7 @@ class Terminal(QObject):
                     self._notify(f"Could not read the key of {account!r}: {exc}. Using the simulator.")
                     creds = None
                 if creds is not None:
-                    return Connection(self.environments[info.environment], creds, account)
+                    return Connection(self.environments[info.environment], creds, account, info.family)
                 self._notify(f"No key for account {account!r} in the system keyring. Using the simulator.")
         return await self.simulator.start()
 
@@ -143,7 +144,7 @@ class Terminal(QObject):
             self.settings_store.save(self.settings)
 
     def _make_session(self, conn: Connection) -> Session:
-        client = BitgetClient(conn.environment, conn.credentials)
+        client = BitgetClient(conn.environment, conn.credentials, family=conn.family)
         session = Session(client, conn.environment, account_name=conn.account_name,
                           symbols=list(self.settings.last_symbols))
         if self.on_ready is not None:
