@@ -8,8 +8,10 @@ Storage choices:
   zeros included), so a cached candle is bit-for-bit what Bitget sent. The chart converts to float when it draws;
   REAL would lose digits of low-priced coins and could not be told apart from the exchange's own rounding.
 * A ``coverage`` table of half-open ranges ``[start, end)`` (ms) for which the cache holds everything the exchange
-  has. Ranges are merged on insert. A range that the exchange answered with nothing is stored too, so "no older
-  data" is remembered (a coverage range starting at 0 means: the beginning of the history is known).
+  has, with the number of candles that made it complete. Ranges are merged on insert. A range that the exchange
+  answered with nothing is stored too, so "no older data" is remembered (a coverage range starting at 0 means: the
+  beginning of the history is known), and so is a hole of the exchange's own (no candle for a halted market).
+  The counts let ``missing_ranges`` tell a lost row (a damaged or pruned file) from such a hole.
 * Durability: WAL journal + ``synchronous=NORMAL`` and one transaction per ``store``. In WAL mode a commit is atomic
   against a crash of the process (the WAL frames of an unfinished transaction are ignored on the next open), so a
   killed app leaves a readable database holding every committed store. NORMAL skips the fsync on each commit: after
@@ -36,7 +38,7 @@ __all__ = ["CacheKey", "CandleCache", "default_cache_path", "HISTORY_START"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 HISTORY_START = 0  # a coverage range starting here means "nothing older exists"
 
 _SCHEMA = """
@@ -61,6 +63,7 @@ CREATE TABLE IF NOT EXISTS coverage (
     timeframe TEXT NOT NULL,
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
     PRIMARY KEY (env, product_type, symbol, timeframe, start)
 ) WITHOUT ROWID;
 """
@@ -135,7 +138,7 @@ class CandleCache:
         self._db.execute("PRAGMA busy_timeout=5000")
         with self._tx():
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
+            if version != SCHEMA_VERSION:
                 # An unknown layout from another version: a cache can simply start over.
                 self._db.execute("DROP TABLE IF EXISTS candles")
                 self._db.execute("DROP TABLE IF EXISTS coverage")
@@ -231,9 +234,9 @@ class CandleCache:
         """The parts of ``[start, end)`` not known complete, as half-open ranges to refetch.
 
         With a ``timeframe`` the pieces are widened to whole candle buckets (a fetch is per candle anyway), and
-        covered ranges are checked against the stored rows: a covered stretch whose first or last candle is
-        missing (the row set was damaged or pruned behind the coverage's back) loses its coverage and is reported
-        too, so a hole is repaired by refetching rather than shown forever.
+        covered ranges are checked against their stored rows: where rows were lost behind the coverage's back
+        (fewer rows than when the range was completed), the holes in the rows lose their coverage and are
+        reported too, so the damage is repaired by refetching those stretches rather than shown forever.
         """
         if end <= start:
             return []
@@ -261,31 +264,34 @@ class CandleCache:
         return [(int(a), int(b)) for a, b in rows]
 
     def _verify(self, key: CacheKey, start: int, end: int, timeframe: Timeframe) -> None:
-        """Drop coverage of ranges whose stored rows are visibly incomplete at their edges.
-
-        Inside a covered range a missing candle can be the exchange's own hole (no trading), so only the edges are
-        checked: a complete range that holds candles at all starts with a candle at or just after its start and
-        ends with one just before its end, unless it was stored empty ("nothing here").
-        """
+        """Uncover the holes of covered ranges that hold fewer rows than when they were completed."""
         step = timeframe.ms
-        bad: list[tuple[int, int]] = []
-        for a, b in self._overlapping(key, start, end):
-            if a == HISTORY_START:
-                continue  # "nothing older" ranges legitimately start long before the first candle
-            with self._lock:
-                lo, hi, n = self._db.execute(
-                    f"SELECT MIN(ts), MAX(ts), COUNT(*) FROM candles WHERE {_K} AND ts >= ? AND ts < ?",
-                    (*key.params(), a, b)).fetchone()
-            if n == 0:
-                if b - a > step:
-                    bad.append((a, b))
-                continue
-            if lo - a >= step or b - hi > step:
-                bad.append((a, b))
-        if bad:
-            with self._tx() as db:
-                for a, b in bad:
-                    db.execute(f"DELETE FROM coverage WHERE {_K} AND start = ?", (*key.params(), a))
+        with self._tx() as db:
+            ranges = db.execute(
+                f'SELECT start, "end", rows FROM coverage WHERE {_K} AND start < ? AND "end" > ?',
+                (*key.params(), end, start)).fetchall()
+            for a, b, expected in ranges:
+                have = db.execute(f"SELECT COUNT(*) FROM candles WHERE {_K} AND ts >= ? AND ts < ?",
+                                  (*key.params(), a, b)).fetchone()[0]
+                if have >= expected:
+                    continue
+                ts = [r[0] for r in db.execute(f"SELECT ts FROM candles WHERE {_K} AND ts >= ? AND ts < ? ORDER BY ts",
+                                               (*key.params(), a, b))]
+                log.warning("candle cache %s: %d of %d candles lost in [%d, %d); refetching the holes",
+                            key, expected - have, expected, a, b)
+                db.execute(f"DELETE FROM coverage WHERE {_K} AND start = ?", (*key.params(), a))
+                # keep the stretches of consecutive rows covered; the holes between them are to be refetched
+                runs: list[tuple[int, int, int]] = []
+                for t in ts:
+                    if runs and t - runs[-1][1] <= step:
+                        runs[-1] = (runs[-1][0], t, runs[-1][2] + 1)
+                    else:
+                        runs.append((t, t, 1))
+                for i, (lo, hi, n) in enumerate(runs):
+                    piece_start = a if (i == 0 and lo - a < step) else lo
+                    piece_end = b if (i == len(runs) - 1 and b - hi <= step) else hi + step
+                    db.execute('INSERT INTO coverage (env, product_type, symbol, timeframe, start, "end", rows) '
+                               "VALUES (?, ?, ?, ?, ?, ?, ?)", (*key.params(), piece_start, piece_end, n))
 
     # -- writing -----------------------------------------------------------------------------------------------
     def store(self, key: CacheKey, candles: Iterable[Candle],
@@ -307,16 +313,28 @@ class CandleCache:
 
     @staticmethod
     def _add_coverage(db: sqlite3.Connection, key: CacheKey, start: int, end: int) -> None:
+        """Mark [start, end) complete (call after its rows are written), merging ranges it overlaps or touches."""
         if end <= start:
             return
+        k = key.params()
         touching = db.execute(
-            f'SELECT start, "end" FROM coverage WHERE {_K} AND start <= ? AND "end" >= ?',
-            (*key.params(), end, start)).fetchall()
-        for a, b in touching:
-            start, end = min(start, int(a)), max(end, int(b))
-        db.execute(f'DELETE FROM coverage WHERE {_K} AND start <= ? AND "end" >= ?', (*key.params(), end, start))
-        db.execute('INSERT INTO coverage (env, product_type, symbol, timeframe, start, "end") VALUES (?, ?, ?, ?, ?, ?)',
-                   (*key.params(), start, end))
+            f'SELECT start, "end", rows FROM coverage WHERE {_K} AND start <= ? AND "end" >= ?',
+            (*k, end, start)).fetchall()
+        # rows = the old ranges' counts + the rows of the new range that none of them counted (the new range is
+        # one page, so both counts below are short index scans)
+        rows = sum(int(r) for _, _, r in touching)
+        rows += db.execute(f"SELECT COUNT(*) FROM candles WHERE {_K} AND ts >= ? AND ts < ?",
+                           (*k, start, end)).fetchone()[0]
+        for a, b, _ in touching:
+            lo, hi = max(start, int(a)), min(end, int(b))
+            if lo < hi:
+                rows -= db.execute(f"SELECT COUNT(*) FROM candles WHERE {_K} AND ts >= ? AND ts < ?",
+                                   (*k, lo, hi)).fetchone()[0]
+        new_start = min([start, *(int(a) for a, _, _ in touching)])
+        new_end = max([end, *(int(b) for _, b, _ in touching)])
+        db.execute(f'DELETE FROM coverage WHERE {_K} AND start <= ? AND "end" >= ?', (*k, end, start))
+        db.execute('INSERT INTO coverage (env, product_type, symbol, timeframe, start, "end", rows) '
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)", (*k, new_start, new_end, rows))
 
     def forget(self, key: CacheKey) -> None:
         """Delete every candle and coverage range of one series."""

@@ -106,14 +106,30 @@ def test_damaged_rows_behind_coverage_are_reported_and_repaired(cache: CandleCac
     cache.store(KEY, [bar(i) for i in range(10, 40)], (10 * M, 40 * M))
     db = sqlite3.connect(cache.path)
     with db:  # rows lost behind the coverage's back (e.g. a user pruning the file)
-        db.execute("DELETE FROM candles WHERE ts >= ?", (30 * M,))
+        db.execute("DELETE FROM candles WHERE ts >= ? OR ts IN (?, ?)", (35 * M, 20 * M, 21 * M))
     db.close()
     assert cache.missing_ranges(KEY, 0, 40 * M) == [(0, 10 * M)]  # without a timeframe: coverage is trusted
-    missing = cache.missing_ranges(KEY, 0, 40 * M, Timeframe.M1)
-    assert missing == [(0, 40 * M)]  # the damaged range lost its coverage: refetch it
-    cache.store(KEY, [bar(i) for i in range(10, 40)], (10 * M, 40 * M))  # the refetch
+    # with one, the counts give the loss away and exactly the holes are reported
+    assert cache.missing_ranges(KEY, 0, 40 * M, Timeframe.M1) == [(0, 10 * M), (20 * M, 22 * M), (35 * M, 40 * M)]
+    cache.store(KEY, [bar(i) for i in range(20, 22)], (20 * M, 22 * M))  # the refetch
+    cache.store(KEY, [bar(i) for i in range(35, 40)], (35 * M, 40 * M))
     assert cache.missing_ranges(KEY, 10 * M, 40 * M, Timeframe.M1) == []
+    assert cache.coverage(KEY) == [(10 * M, 40 * M)]
     assert cache.count(KEY) == 30
+
+
+def test_the_exchanges_own_holes_are_not_refetched(cache: CandleCache) -> None:
+    # the exchange answered [10, 40) with a 5-minute hole (a halted market) and nothing at all for [40, 50)
+    cache.store(KEY, [bar(i) for i in range(10, 40) if not 20 <= i < 25], (10 * M, 40 * M))
+    cache.store(KEY, [], (40 * M, 50 * M))
+    cache.store(KEY, [bar(i) for i in range(50, 60)], (50 * M, 60 * M))
+    assert cache.coverage(KEY) == [(10 * M, 60 * M)]
+    assert cache.missing_ranges(KEY, 10 * M, 60 * M, Timeframe.M1) == []
+    assert cache.coverage(KEY) == [(10 * M, 60 * M)]
+    # overlapping stores do not double count
+    cache.store(KEY, [bar(i) for i in range(30, 55) if not 40 <= i < 50], (30 * M, 55 * M))
+    assert cache.missing_ranges(KEY, 10 * M, 60 * M, Timeframe.M1) == []
+    assert cache.coverage(KEY) == [(10 * M, 60 * M)]
 
 
 def test_store_and_load_are_fast(cache: CandleCache) -> None:
