@@ -126,6 +126,7 @@ class BookLadder(QWidget):
         self.spread_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(self.spread_label)
 
+        self.setMinimumWidth(250)  # price, size and total stay readable when other docks want the room
         self._hold = QTimer(self)
         self._hold.setSingleShot(True)
         self._hold.timeout.connect(self._maybe_fresh)

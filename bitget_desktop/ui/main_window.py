@@ -330,6 +330,7 @@ class MainWindow(QMainWindow):
         self.trades_view = _table(self.trades_model, "tradesView")
         self.trades_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         _fixed_columns(self.trades_view, stretch=1, widths={0: 64, 2: 72})
+        self.trades_view.setMinimumWidth(230)
         self.trades_dock = self._dock("Trades", "tradesDock", self.trades_view, right)
         self.splitDockWidget(self.book_dock, self.trades_dock, Qt.Orientation.Horizontal)
 
@@ -528,6 +529,8 @@ class MainWindow(QMainWindow):
             self.splitDockWidget(dock, self.book_dock, Qt.Orientation.Horizontal)
         dock.show()
         dock.raise_()
+        if len(self.chart_docks) == 1:
+            self.resizeDocks([dock], [max(380, self.width() // 4)], Qt.Orientation.Horizontal)
         if s is not None:
             panel.bind_session(s)
             if s.instrument is not None:

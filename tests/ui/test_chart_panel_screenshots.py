@@ -86,3 +86,48 @@ def test_chart_overlay_screenshots(qloop: Any, qtbot: Any, tmp_path: Path) -> No
             theme.apply(qtbot_app(), "light")
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))
+
+
+def test_two_charts_screenshot(qloop: Any, qtbot: Any, tmp_path: Path) -> None:
+    """The window with a second chart (the perpetual, 15m, EMA 50 + MACD) beside the spot chart."""
+    from bitget_desktop.settings import SettingsStore
+    from bitget_desktop.ui.main_window import MainWindow
+
+    target = os.environ.get("BITGET_DESKTOP_SCREENSHOTS")
+    out = Path(target) if target else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+
+    async def main() -> None:
+        async with simulator() as sim:
+            env = local(sim.rest_url)
+            session = Session(BitgetClient(env, Credentials(*GOOD)), env, symbols=["SPOT:BTCUSDT"])
+            OPEN_SESSIONS.append(session)
+            store = SettingsStore(tmp_path)
+            win = MainWindow(session, settings=store.load(), settings_store=store, theme_mode="dark")
+            qtbot.addWidget(win)
+            win.resize(1700, 940)
+            win.show()
+            win.set_theme("dark")
+            session.start()
+            await wait_signal(session.ready, timeout=15)
+            dock = win.open_chart_dock()
+            assert dock is not None
+            extra = dock.widget()
+            assert isinstance(extra, ChartPanel)
+            extra.set_instrument(session.instruments["USDT-FUTURES:BTCUSDT"])
+            extra.set_timeframe(Timeframe.M15)
+            extra.set_overlays([Overlay("ema", 50)])
+            extra.set_lower("macd")
+            win.chart.set_overlays([Overlay("sma", 20)])
+            await wait_until(lambda: len(extra.chart.store) > 100 and len(win.chart.chart.store) > 100
+                             and win.trades_model.rowCount() > 5, timeout=15, what="both charts")
+            await wait_signal(session.book_changed)
+            win.chart.chart.flush()
+            extra.chart.flush()
+            image = win.grab().toImage()
+            path = out / "main-window-two-charts-dark.png"
+            assert image.save(str(path)), path
+            assert distinct_colours(image) > 20
+            win.set_theme("light")
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))

@@ -87,7 +87,7 @@ class TradesModel(RecordTableModel):
             if not large:
                 return None
             if role == Qt.ItemDataRole.FontRole:
-                return self._bold
+                return self._bold if index.column() > 0 else None  # the time column is sized for regular digits
             buy = str(self._records[index.row()].side) == "buy"
             tint = QColor(self.up_colour if buy else self.down_colour)
             tint.setAlpha(48)
