@@ -141,6 +141,7 @@ class BitgetClient:
         self._resolve_settle = timeout if resolve_settle is None else resolve_settle
         # None until detect_account_family() (or given): None and CLASSIC speak v2, UNIFIED speaks v3.
         self.family: AccountFamily | None = AccountFamily(family) if family is not None else None
+        self.stream.unified = self.unified
         self._v3 = UtaApi(self.rest)
 
     def __repr__(self) -> str:
@@ -300,6 +301,7 @@ class BitgetClient:
             self.family = AccountFamily.CLASSIC
         else:
             self.family = AccountFamily.UNIFIED
+        self.stream.unified = self.unified  # private channels opened from now on use the matching socket
         return self.family
 
     async def key_permissions(self) -> KeyPermissions:

@@ -32,6 +32,7 @@ from bitget_desktop.exchange.clock import ServerClock
 from bitget_desktop.exchange.environments import Environment
 from bitget_desktop.exchange.ratelimit import TokenBucket
 from bitget_desktop.exchange.signing import Credentials, ws_login_args
+from bitget_desktop.exchange.uta import ws as v3ws
 
 __all__ = [
     "BitgetStream",
@@ -124,8 +125,11 @@ class Router:
         resubscribe: Callable[[Subscription], None] = lambda sub: None,
         on_control: Callable[[dict[str, Any]], bool | None] = lambda msg: None,
         spawn: Callable[[Awaitable[Any]], None] | None = None,
+        *,
+        v3: bool = False,
     ) -> None:
         self._routes: dict[tuple[str, str, str], _Route] = {}
+        self._v3 = v3  # unified-account private socket: topic pushes are split back onto the v2 subscriptions
         self._resubscribe = resubscribe
         self._on_control = on_control
         self._spawn = spawn
@@ -201,6 +205,9 @@ class Router:
             return
         arg = msg.get("arg")
         if "action" in msg and arg is not None:
+            if self._v3 and "topic" in arg:
+                self._v3_data(str(arg["topic"]), msg)
+                return
             route = self._routes.get(arg_key(arg))
             if route is not None:
                 self._data(route, msg)
@@ -232,6 +239,23 @@ class Router:
             self._emit(route, StreamError(route.sub, exc))
             return
         self._emit(route, Push(route.sub, action, items, int(msg.get("ts") or 0)))
+
+    def _v3_data(self, topic: str, msg: dict[str, Any]) -> None:
+        data = msg.get("data") or []
+        try:
+            groups = v3ws.decode_push(topic, data if isinstance(data, list) else [data])
+        except (KeyError, ValueError, ArithmeticError) as exc:
+            log.warning("undecodable v3 %s push: %r", topic, exc)
+            return
+        action, ts = msg.get("action", "snapshot"), int(msg.get("ts") or 0)
+        for pt, channel, items in groups:
+            for route in tuple(self._routes.values()):
+                if not v3ws.routes_to(route.sub, pt, channel):
+                    continue
+                sym = route.sub.inst_id.upper()
+                mine = items if sym == "DEFAULT" else [i for i in items if getattr(i, "symbol", sym) == sym]
+                if mine or channel == "positions":
+                    self._emit(route, Push(route.sub, action, mine, ts))
 
     def _book(self, route: _Route, book: OrderBook, action: str, data: list[dict[str, Any]]) -> None:
         if not data:
@@ -278,8 +302,10 @@ class Connection:
         reconnect_max: float = 30.0,
         rng: random.Random | None = None,
         headers: dict[str, str] | None = None,
+        v3: bool = False,
     ) -> None:
         self.url = url
+        self.v3 = v3  # v3 private socket: v2 subscriptions are sent as their account-wide topic
         self.private = credentials is not None
         self._credentials = credentials
         self._clock = clock or ServerClock()
@@ -290,7 +316,7 @@ class Connection:
         self._reconnect_max = reconnect_max
         self._rng = rng or random.Random()
         self._headers = headers or {}
-        self.router = Router(self._request_resubscribe, self._on_control, self._spawn)
+        self.router = Router(self._request_resubscribe, self._on_control, self._spawn, v3=v3)
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -324,6 +350,8 @@ class Connection:
 
     async def remove(self, sub: Subscription, handler: Handler) -> None:
         if self.router.remove(sub, handler):
+            if self.v3 and any(self._arg(s) == self._arg(sub) for s in self.router.subscriptions):
+                return  # another subscription still needs the topic
             self._queue("unsubscribe", sub)
 
     async def close(self) -> None:
@@ -373,7 +401,7 @@ class Connection:
             batch: list[Subscription] = []
             while pending and pending[0][0] == op and len(batch) < ARGS_PER_REQUEST:
                 batch.append(pending.popleft()[1])
-            await self._send(orjson.dumps({"op": op, "args": [s.arg() for s in batch]}).decode())
+            await self._send(orjson.dumps({"op": op, "args": self._args(batch)}).decode())
 
     async def _send(self, text: str) -> None:
         """Every outgoing frame goes through the per-connection send budget."""
@@ -386,9 +414,20 @@ class Connection:
 
     async def _subscribe_all(self, subs: Iterable[Subscription]) -> None:
         self._pending.clear()  # everything is (re)sent here
-        args = [s.arg() for s in subs]
+        args = self._args(subs)
         for i in range(0, len(args), ARGS_PER_REQUEST):
             await self._send(orjson.dumps({"op": "subscribe", "args": args[i : i + ARGS_PER_REQUEST]}).decode())
+
+    def _arg(self, sub: Subscription) -> dict[str, str]:
+        return v3ws.topic_arg(sub) if self.v3 else sub.arg()
+
+    def _args(self, subs: Iterable[Subscription]) -> list[dict[str, str]]:
+        out: list[dict[str, str]] = []
+        for s in subs:
+            a = self._arg(s)
+            if a not in out:  # v3: several subscriptions share one topic
+                out.append(a)
+        return out
 
     def _on_control(self, msg: dict[str, Any]) -> bool:
         event = msg.get("event")
@@ -608,6 +647,8 @@ class BitgetStream:
         self._public: Connection | None = None
         self._private: Connection | None = None
         self._closed = False
+        # A unified account's private channels live on the v3 socket (set by the client once the family is known).
+        self.unified = False
 
     def __repr__(self) -> str:
         return f"BitgetStream({self.environment.name!r})"
@@ -619,8 +660,11 @@ class BitgetStream:
             if self._credentials is None:
                 raise BitgetError("", "private channels need an API key", "Add an API key to stream orders.")
             if self._private is None:
-                self._private = Connection(self.environment.ws_private_url, credentials=self._credentials,
-                                           clock=self._clock, resync_clock=self._resync, **self._opts)
+                url = self.environment.ws_private_url
+                if self.unified:
+                    url = self.environment.ws_private_v3_url or url.replace("/v2/", "/v3/")
+                self._private = Connection(url, credentials=self._credentials, clock=self._clock,
+                                           resync_clock=self._resync, v3=self.unified, **self._opts)
             return self._private
         if self._public is None:
             self._public = Connection(self.environment.ws_public_url, clock=self._clock, **self._opts)

@@ -255,3 +255,54 @@ async def test_margin_mode_has_no_v3_endpoint(uta):
 
     with pytest.raises(e.BitgetError, match="margin mode"):
         await uta.set_margin_mode(USDT, "BTCUSDT", "USDT", MarginMode.ISOLATED)
+
+
+# -- private stream (v3 socket behind the same Subscription values) ----------------------------------------------------
+
+
+async def test_private_stream_on_the_v3_socket(sim, uta):
+    import asyncio
+
+    from bitget_desktop.domain.trading import Balance, FuturesAccount, Order, Position
+    from bitget_desktop.exchange.stream import Push, Subscription
+
+    async def first(events, pred, timeout=10.0):
+        async def scan():
+            while True:
+                ev = await events.get()
+                if isinstance(ev, Push) and pred(ev):
+                    return ev
+        return await asyncio.wait_for(scan(), timeout)
+
+    inst = await inst_of(uta, USDT)
+    async with uta.stream.events(Subscription.orders(USDT)) as orders, \
+            uta.stream.events(Subscription.orders(SPOT)) as spot_orders, \
+            uta.stream.events(Subscription.fills(USDT)) as fills, \
+            uta.stream.events(Subscription.positions(USDT)) as positions, \
+            uta.stream.events(Subscription.account(SPOT)) as spot_acc, \
+            uta.stream.events(Subscription.account(USDT)) as fut_acc:
+        conn = uta.stream.connection(private=True)
+        assert conn.url.endswith("/v3/ws/private") and conn.v3
+        await uta.stream.wait_connected(private=True, timeout=10)
+        snap = await first(spot_acc, lambda ev: ev.items)
+        assert all(isinstance(b, Balance) for b in snap.items) and "USDT" in {b.coin for b in snap.items}
+        await first(fut_acc, lambda ev: ev.items and isinstance(ev.items[0], FuturesAccount))
+        req = perp_req(inst, Intent.OPEN_SHORT, PositionMode.ONE_WAY, D("0.01"))
+        await uta.place_order(req)
+        ev = await first(orders, lambda ev: any(o.client_oid == req.client_oid and o.status is OrderStatus.FILLED
+                                                for o in ev.items))
+        o = next(o for o in ev.items if o.client_oid == req.client_oid)
+        assert isinstance(o, Order) and o.side is Side.SELL and o.product_type is USDT
+        ev = await first(fills, lambda ev: any(f.order_id == o.order_id for f in ev.items))
+        assert ev.items[0].product_type is USDT and ev.items[0].fee < 0
+        ev = await first(positions, lambda ev: any(p.size for p in ev.items))
+        (pos,) = [p for p in ev.items if p.size]
+        assert isinstance(pos, Position) and pos.hold_side is HoldSide.SHORT and pos.size == D("0.01")
+        await uta.close_positions(USDT)
+        ended = await first(positions, lambda ev: any(p.size == 0 for p in ev.items))
+        assert [p.hold_side for p in ended.items if p.size == 0] == [HoldSide.SHORT]
+        spot = OrderRequest.build(await inst_of(uta, SPOT), side=Side.BUY, order_type=OrderType.MARKET,
+                                  size=D("20"))
+        await uta.place_order(spot)  # the spot order arrives on the spot subscription of the same topic
+        ev = await first(spot_orders, lambda ev: any(o.client_oid == spot.client_oid for o in ev.items))
+        assert all(o.product_type is SPOT for o in ev.items)
