@@ -336,7 +336,9 @@ class CandleFeed:
             hi = cursor if cursor is not None else page[-1].ts  # newest may be forming
             await self._store(page, (lo, hi))
             n0 = len(self.series)
-            self._merge_fresh(page)
+            # when both sides call the same bar the newest, it is the live one: the socket's value is fresher
+            live = page[-1].ts if cursor is None and page[-1].ts == self.series.last_ts else None
+            self._merge_fresh([c for c in page if c.ts != live])
             added += len(self.series) - n0
             if not full or page[0].ts <= start:
                 break
