@@ -336,6 +336,21 @@ class CandleCache:
         db.execute('INSERT INTO coverage (env, product_type, symbol, timeframe, start, "end", rows) '
                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (*k, new_start, new_end, rows))
 
+    def prune(self, key: CacheKey, before: int) -> int:
+        """Delete the candles older than ``before`` (ms), keeping the coverage of the rest exact; returns how many."""
+        k = key.params()
+        with self._tx() as db:
+            n = db.execute(f"DELETE FROM candles WHERE {_K} AND ts < ?", (*k, before)).rowcount
+            for a, b in db.execute(f'SELECT start, "end" FROM coverage WHERE {_K} AND start < ?',
+                                   (*k, before)).fetchall():
+                db.execute(f"DELETE FROM coverage WHERE {_K} AND start = ?", (*k, a))
+                if b > before:
+                    rows = db.execute(f"SELECT COUNT(*) FROM candles WHERE {_K} AND ts >= ? AND ts < ?",
+                                      (*k, before, b)).fetchone()[0]
+                    db.execute('INSERT INTO coverage (env, product_type, symbol, timeframe, start, "end", rows) '
+                               "VALUES (?, ?, ?, ?, ?, ?, ?)", (*k, before, b, rows))
+        return int(n)
+
     def forget(self, key: CacheKey) -> None:
         """Delete every candle and coverage range of one series."""
         with self._tx() as db:

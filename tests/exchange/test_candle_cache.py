@@ -221,3 +221,13 @@ def test_an_unreadable_file_is_set_aside_and_replaced(tmp_path: Path, caplog: py
         assert cache.load(KEY) == [bar(1)]
     assert (tmp_path / "candles.sqlite.corrupt").read_bytes().startswith(b"this is not a database")
     assert "unreadable" in caplog.text
+
+
+def test_prune_keeps_coverage_exact(cache: CandleCache) -> None:
+    cache.store(KEY, [bar(i) for i in range(10, 40)], (10 * M, 40 * M))
+    cache.store(KEY, [], (HISTORY_START, 10 * M))
+    assert cache.prune(KEY, 25 * M) == 15
+    assert cache.coverage(KEY) == [(25 * M, 40 * M)]
+    assert cache.oldest(KEY) == 25 * M
+    assert cache.missing_ranges(KEY, 0, 40 * M, Timeframe.M1) == [(0, 25 * M)]  # no false "lost rows"
+    assert not cache.history_complete(KEY, 25 * M)
