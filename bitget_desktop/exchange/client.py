@@ -543,8 +543,8 @@ class BitgetClient:
                             client_oid: str | None = None) -> Order:
         if self.unified:
             _one_id(order_id, client_oid)
-            _futures(product_type)
-            return await self._v3.order(order_id=order_id, client_oid=client_oid)
+            order = await self._v3.order(order_id=order_id, client_oid=client_oid)
+            return v3codec.as_requested([order], _futures(product_type))[0]
         _one_id(order_id, client_oid)
         pt = _futures(product_type)
         params = {"symbol": symbol, "productType": pt.value}

@@ -254,6 +254,7 @@ class Router:
                     continue
                 sym = route.sub.inst_id.upper()
                 mine = items if sym == "DEFAULT" else [i for i in items if getattr(i, "symbol", sym) == sym]
+                mine = v3ws.as_requested(mine, route.sub.product_type)
                 if mine or channel == "positions":
                     self._emit(route, Push(route.sub, action, mine, ts))
 

@@ -306,3 +306,33 @@ async def test_private_stream_on_the_v3_socket(sim, uta):
         await uta.place_order(spot)  # the spot order arrives on the spot subscription of the same topic
         ev = await first(spot_orders, lambda ev: any(o.client_oid == spot.client_oid for o in ev.items))
         assert all(o.product_type is SPOT for o in ev.items)
+
+
+async def test_demo_product_types_map_to_v3_categories_and_back(uta):
+    """Demo sessions ask for SUSDT-FUTURES; v3 has no demo categories, answers come back labelled as asked."""
+    import asyncio
+
+    from bitget_desktop.exchange.stream import Push, Subscription
+
+    demo = ProductType.SUSDT_FUTURES
+    inst = await inst_of(uta, demo)
+    assert inst.product_type is demo and inst.margin_coin == "USDT"
+    async with uta.stream.events(Subscription.positions(demo)) as positions:
+        req = perp_req(inst, Intent.OPEN_LONG, PositionMode.ONE_WAY, D("0.01"))
+        await uta.place_order(req)
+        order = await uta.futures_order(demo, "BTCUSDT", client_oid=req.client_oid)
+        assert order.product_type is demo
+        assert [p.product_type for p in await uta.positions(demo)] == [demo]
+        assert all(o.product_type is demo for o in await uta.futures_order_history(demo))
+        assert all(f.product_type is demo for f in await uta.futures_fills(demo))
+
+        async def pushed():
+            while True:
+                ev = await positions.get()
+                if isinstance(ev, Push) and any(p.size for p in ev.items):
+                    return ev
+
+        ev = await asyncio.wait_for(pushed(), 10)
+        assert all(p.product_type is demo for p in ev.items)
+    await uta.close_positions(demo)
+    assert await uta.positions(demo) == []

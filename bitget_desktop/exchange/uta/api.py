@@ -36,11 +36,11 @@ class UtaApi:
     # -- market ----------------------------------------------------------------------------------------------------
     async def instruments(self, product_type: ProductType, symbol: str | None = None) -> list[Instrument]:
         data = await self.rest.get(v3.INSTRUMENTS, {"category": codec.category(product_type), "symbol": symbol})
-        return codec.parse_instruments(data)
+        return codec.as_requested(codec.parse_instruments(data), product_type)
 
     async def tickers(self, product_type: ProductType, symbol: str | None = None) -> list[Ticker]:
         data = await self.rest.get(v3.TICKERS, {"category": codec.category(product_type), "symbol": symbol})
-        return codec.parse_tickers(data)
+        return codec.as_requested(codec.parse_tickers(data), product_type)
 
     async def order_book(self, product_type: ProductType, symbol: str,
                          limit: int) -> tuple[list[list[str]], list[list[str]], int]:
@@ -97,7 +97,8 @@ class UtaApi:
 
     async def positions(self, product_type: ProductType, symbol: str | None = None) -> list[Position]:
         params = {"category": codec.category(product_type), "symbol": symbol}
-        return codec.parse_positions(await self.rest.get(v3.CURRENT_POSITION, params, private=True))
+        data = await self.rest.get(v3.CURRENT_POSITION, params, private=True)
+        return codec.as_requested(codec.parse_positions(data), product_type)
 
     # -- orders ----------------------------------------------------------------------------------------------------
     async def order(self, *, order_id: str | None = None, client_oid: str | None = None) -> Order:
@@ -134,16 +135,19 @@ class UtaApi:
 
     async def open_orders(self, product_type: ProductType, symbol: str | None, limit: int) -> list[Order]:
         params = {"category": codec.category(product_type), "symbol": symbol, "limit": limit}
-        return codec.parse_orders(await self.rest.get(v3.UNFILLED_ORDERS, params, private=True))
+        data = await self.rest.get(v3.UNFILLED_ORDERS, params, private=True)
+        return codec.as_requested(codec.parse_orders(data), product_type)
 
     async def order_history(self, product_type: ProductType, symbol: str | None, start: int | None,
                             end: int | None, limit: int) -> list[Order]:
         params = {"category": codec.category(product_type), "symbol": symbol, "startTime": start, "endTime": end,
                   "limit": limit}
-        return codec.parse_orders(await self.rest.get(v3.HISTORY_ORDERS, params, private=True))
+        data = await self.rest.get(v3.HISTORY_ORDERS, params, private=True)
+        return codec.as_requested(codec.parse_orders(data), product_type)
 
     async def fills(self, product_type: ProductType, symbol: str | None, order_id: str | None, start: int | None,
                     end: int | None, limit: int) -> list[Fill]:
         params = {"category": codec.category(product_type), "symbol": symbol, "orderId": order_id,
                   "startTime": start, "endTime": end, "limit": limit}
-        return codec.parse_fills(await self.rest.get(v3.FILLS, params, private=True))
+        data = await self.rest.get(v3.FILLS, params, private=True)
+        return codec.as_requested(codec.parse_fills(data), product_type)

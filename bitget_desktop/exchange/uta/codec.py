@@ -11,6 +11,7 @@ Conventions kept identical to the classic codec so callers never see the family:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -63,7 +64,7 @@ _DEMO_TO_REAL = {
 }
 
 __all__ = [
-    "CLIENT_OID_MAX_LEN", "INTERVALS", "category", "product_type", "interval",
+    "CLIENT_OID_MAX_LEN", "INTERVALS", "category", "product_type", "interval", "as_requested",
     "parse_settings", "parse_assets", "parse_key_permissions", "parse_instrument", "parse_instruments",
     "parse_ticker", "parse_tickers", "parse_orderbook", "parse_candles", "parse_ws_kline", "parse_public_trade",
     "parse_balances", "parse_futures_account", "parse_order", "parse_orders", "parse_fill", "parse_fills",
@@ -78,6 +79,19 @@ def category(product_type: ProductType | str) -> str:
     """The v3 `category` of a product type (demo futures types map to the real category)."""
     pt = ProductType.parse(product_type)
     return _DEMO_TO_REAL.get(pt, pt).value
+
+
+def as_requested(items: list[Any], requested: ProductType | str) -> list[Any]:
+    """Label items of a demo request (`SUSDT-FUTURES`...) with the demo product type the caller used.
+
+    v3 has no demo categories (demo is the `paptrading` header), so answers say `USDT-FUTURES`; a caller that
+    keys its state by the product type it asked for must get that type back.
+    """
+    pt = ProductType.parse(requested)
+    real = _DEMO_TO_REAL.get(pt)
+    if real is None:
+        return items
+    return [replace(i, product_type=pt) if getattr(i, "product_type", None) is real else i for i in items]
 
 
 def product_type(value: Any) -> ProductType:

@@ -14,7 +14,9 @@ from bitget_desktop.domain.market import ProductType
 from bitget_desktop.exchange.classic.ws import Subscription
 from bitget_desktop.exchange.uta import codec
 
-__all__ = ["TOPICS", "topic_arg", "decode_push", "routes_to"]
+__all__ = ["TOPICS", "topic_arg", "decode_push", "routes_to", "as_requested"]
+
+as_requested = codec.as_requested
 
 # v2 private channel -> v3 topic
 TOPICS = {"orders": "order", "fill": "fill", "positions": "position", "account": "account"}
