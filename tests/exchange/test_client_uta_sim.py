@@ -336,3 +336,28 @@ async def test_demo_product_types_map_to_v3_categories_and_back(uta):
         assert all(p.product_type is demo for p in ev.items)
     await uta.close_positions(demo)
     assert await uta.positions(demo) == []
+
+
+async def test_v3_private_socket_reconnects_and_resubscribes(sim, uta):
+    import asyncio
+
+    from bitget_desktop.exchange.stream import ConnectionEvent, Push, Subscription
+
+    async def first(events, pred, timeout=10.0):
+        async def scan():
+            while True:
+                ev = await events.get()
+                if pred(ev):
+                    return ev
+        return await asyncio.wait_for(scan(), timeout)
+
+    async with uta.stream.events(Subscription.account(SPOT)) as acc, \
+            uta.stream.events(Subscription.orders(SPOT)) as orders:
+        await first(acc, lambda ev: isinstance(ev, Push) and ev.items)
+        assert sim.faults.drop_ws_now() >= 1
+        await first(acc, lambda ev: isinstance(ev, ConnectionEvent) and ev.connected)
+        await first(acc, lambda ev: isinstance(ev, Push) and ev.items)  # the snapshot again: resubscribed
+        req = OrderRequest.build(await inst_of(uta, SPOT), side=Side.BUY, order_type=OrderType.MARKET, size=D("20"))
+        await uta.place_order(req)
+        await first(orders, lambda ev: isinstance(ev, Push) and any(o.client_oid == req.client_oid for o in ev.items))
+        assert uta.stream.connection(private=True).connects == 2
