@@ -201,6 +201,7 @@ def build_app(sim: Simulator) -> web.Application:
     sim.hub = WsHub(sim)
     router.add_get("/v2/ws/public", sim.hub.public_handler)
     router.add_get("/v2/ws/private", sim.hub.private_handler)
+    router.add_get("/v3/ws/public", sim.hub.v3_public_handler)
     router.add_get("/v3/ws/private", sim.hub.v3_private_handler)
     faults._drop = sim.hub.drop_all
     faults._gap = sim.book_gap

@@ -138,3 +138,53 @@ class UtaPrivateTopics:
                 data = [self._account(api_key)]
             if data:
                 conn.send(self._push(conn.subs[(topic, "UTA", "")], data))
+
+
+# -- public topics (/v3/ws/public) -----------------------------------------------------------------------------------
+
+_PUBLIC_TOPICS = {"ticker": "ticker", "publicTrade": "trade", "books": "books", "books1": "books1",
+                  "books5": "books5"}
+KLINE_INTERVALS = ("1m", "3m", "5m", "15m", "30m", "1H", "4H", "6H", "12H", "1D")
+
+
+def v3_public_fields(arg: dict[str, Any]) -> tuple[str, str, str]:
+    """(v2 channel, instType, symbol) of a v3 public arg; channel "" when the topic is not served."""
+    topic = str(arg.get("topic") or "")
+    inst_type = str(arg.get("instType") or "")
+    symbol = str(arg.get("symbol") or "")
+    if topic == "kline":
+        interval = str(arg.get("interval") or "")
+        channel = f"candle{interval}" if interval in KLINE_INTERVALS else ""
+    else:
+        channel = _PUBLIC_TOPICS.get(topic, "")
+    return channel, inst_type, symbol
+
+
+def _ticker(d: dict[str, Any]) -> dict[str, Any]:
+    out = {"lastPrice": d["lastPr"], "openPrice24h": d["open24h"], "highPrice24h": d["high24h"],
+           "lowPrice24h": d["low24h"], "price24hPcnt": d["change24h"], "bid1Price": d["bidPr"],
+           "bid1Size": d["bidSz"], "ask1Price": d["askPr"], "ask1Size": d["askSz"], "volume24h": d["baseVolume"],
+           "turnover24h": d["quoteVolume"], "ts": d["ts"]}
+    if "markPrice" in d:
+        out.update({"markPrice": d["markPrice"], "indexPrice": d["indexPrice"], "fundingRate": d["fundingRate"],
+                    "nextFundingTime": d["nextFundingTime"], "openInterest": d["holdingAmount"]})
+    return out
+
+
+def v3_public_data(channel: str, data_json: str) -> str:
+    """A v2 public push's `data` (JSON text) in the v3 layout of the matching topic."""
+    data = orjson.loads(data_json)
+    if channel == "ticker":
+        out: list[Any] = [_ticker(d) for d in data]
+    elif channel == "trade":
+        out = [{"p": t["price"], "v": t["size"], "S": t["side"], "T": t["ts"], "i": t["tradeId"], "L": t["tradeId"],
+                "isRPI": "no"} for t in data]
+    elif channel.startswith("books"):
+        # v3 books carry seq/pseq but no checksum
+        out = [{"a": d["asks"], "b": d["bids"], "seq": d["seq"], "pseq": d["pseq"], "ts": d["ts"]} for d in data]
+    elif channel.startswith("candle"):
+        out = [{"start": r[0], "open": r[1], "high": r[2], "low": r[3], "close": r[4], "volume": r[5],
+                "turnover": r[6]} for r in data]
+    else:
+        out = data
+    return _dumps(out)

@@ -18,6 +18,7 @@ from bitget_desktop.simulator.auth import ApiKeySpec, WsLoginError
 from bitget_desktop.simulator.history import Timeframe, parse_ws_candle
 from bitget_desktop.simulator.instruments import InstrumentSpec, normalize_product
 from bitget_desktop.simulator.market import FeedEvent, Trade, crc32_signed
+from bitget_desktop.simulator.uta_ws import v3_public_data, v3_public_fields
 from bitget_desktop.simulator.wire import ticks_str
 
 if TYPE_CHECKING:
@@ -116,6 +117,9 @@ class WsHub:
 
     async def private_handler(self, request: web.Request) -> web.WebSocketResponse:
         return await self._serve(request, private=True)
+
+    async def v3_public_handler(self, request: web.Request) -> web.WebSocketResponse:
+        return await self._serve(request, private=False, v3=True)
 
     async def v3_private_handler(self, request: web.Request) -> web.WebSocketResponse:
         return await self._serve(request, private=True, v3=True)
@@ -216,7 +220,7 @@ class WsHub:
             if not isinstance(arg, dict):
                 conn.send_json({"event": "error", "code": 30016, "msg": "Param error", "op": op})
                 continue
-            if conn.v3:
+            if conn.v3 and conn.private:
                 self.uta.op(conn, op, arg)
             elif conn.private:
                 self._private_op(conn, op, arg)
@@ -239,9 +243,12 @@ class WsHub:
         conn.send_json({"event": "error", "arg": arg, "code": code, "msg": msg, "op": op})
 
     def _public_op(self, conn: Conn, op: str, arg: dict[str, Any]) -> None:
-        channel = str(arg.get("channel") or "")
-        inst_type = str(arg.get("instType") or "")
-        inst_id = str(arg.get("instId") or "")
+        if conn.v3:  # topic/symbol args map onto the v2 channels; pushes are re-shaped on the way out
+            channel, inst_type, inst_id = v3_public_fields(arg)
+        else:
+            channel = str(arg.get("channel") or "")
+            inst_type = str(arg.get("instType") or "")
+            inst_id = str(arg.get("instId") or "")
         exists_msg = f"instType:{inst_type},channel:{channel},instId:{inst_id},precision:null doesn't exist"
         tf = parse_ws_candle(channel) if channel.startswith("candle") else None
         if channel not in PUBLIC_CHANNELS and tf is None:
@@ -353,18 +360,21 @@ class WsHub:
     def _initial_public(self, conn: Conn, spec: InstrumentSpec, channel: str, tf: Timeframe | None,
                         arg: dict[str, Any]) -> None:
         ts = self.market.now
+        data: str | None = None
         if channel == "books":
-            conn.send(self._push("snapshot", arg, _dumps([self._book_data(spec, None)]), ts))
+            data = _dumps([self._book_data(spec, None)])
         elif channel in ("books1", "books5", "books15"):
-            conn.send(self._push("snapshot", arg, _dumps([self._book_data(spec, int(channel[5:]))]), ts))
+            data = _dumps([self._book_data(spec, int(channel[5:]))])
         elif channel == "ticker":
-            conn.send(self._push("snapshot", arg, _dumps([self._ticker(spec)]), ts))
+            data = _dumps([self._ticker(spec)])
         elif channel == "trade":
             trades = self.market.recent_trades(spec.product_type, spec.symbol, TRADE_SNAPSHOT)
-            conn.send(self._push("snapshot", arg, _dumps(self._trades(spec, trades)), ts))
+            data = _dumps(self._trades(spec, trades))
         elif tf is not None:
             rows = self.market.candles(spec.product_type, spec.symbol, tf, None, None, CANDLE_SNAPSHOT)
-            conn.send(self._push("snapshot", arg, _dumps(_candle_rows(rows, spec)), ts))
+            data = _dumps(_candle_rows(rows, spec))
+        if data is not None:
+            conn.send(self._push("snapshot", arg, v3_public_data(channel, data) if conn.v3 else data, ts))
 
     def _ticker(self, spec: InstrumentSpec) -> dict[str, str]:
         t = self.market.ticker(spec.product_type, spec.symbol)
@@ -428,6 +438,7 @@ class WsHub:
             cache[channel] = out  # type: ignore[assignment]
             return out
 
+        v3_cache: dict[str, str] = {}
         for conn, chans in list(subs.items()):
             for channel, args in chans.items():
                 if not args:
@@ -435,6 +446,10 @@ class WsHub:
                 data = payload(channel)
                 if data is None:
                     continue
+                if conn.v3:
+                    if channel not in v3_cache:
+                        v3_cache[channel] = v3_public_data(channel, data)
+                    data = v3_cache[channel]
                 action = "update" if channel in ("books", "trade") or channel.startswith("candle") else "snapshot"
                 for arg in args:
                     conn.send(self._push(action, arg, data, ts))

@@ -267,3 +267,35 @@ async def test_v3_private_ws_pushes_orders_fills_positions_account(http, sim):
         ended = await recv_until(ws, topic_is("position", lambda d: d["positionStatus"] == "ended"))
         assert [(d["posSide"], d["size"]) for d in ended["data"]] == [("long", "0")]
         await recv_until(ws, topic_is("account"))
+
+
+async def test_v3_public_ws_topics(sim):
+    import aiohttp
+
+    from tests.simulator.test_ws import recv, recv_until, subscribe
+
+    url = sim.rest_url.replace("http", "ws") + "/v3/ws/public"
+    args = [{"instType": "usdt-futures", "topic": "ticker", "symbol": "BTCUSDT"},
+            {"instType": "usdt-futures", "topic": "publicTrade", "symbol": "BTCUSDT"},
+            {"instType": "spot", "topic": "books", "symbol": "BTCUSDT"},
+            {"instType": "usdt-futures", "topic": "kline", "symbol": "BTCUSDT", "interval": "1m"}]
+    async with aiohttp.ClientSession() as s, s.ws_connect(url) as ws:
+        await subscribe(ws, {"instType": "usdt-futures", "topic": "candle1m", "symbol": "BTCUSDT"})
+        assert (await recv(ws))["code"] == 30001
+        await subscribe(ws, *args)
+        got: dict[str, list[Any]] = {}
+
+        def collect(m):
+            if isinstance(m, dict) and "action" in m:
+                got.setdefault(m["arg"]["topic"], []).append(m)
+            return {"ticker", "publicTrade", "books", "kline"} <= got.keys() and len(got["books"]) >= 2
+
+        await recv_until(ws, collect, timeout=10)
+        same_shape(got["ticker"][0]["data"][0], fixture("ws_public_ticker_push.json")["data"][0])
+        same_shape(got["publicTrade"][0]["data"][0], fixture("ws_public_publicTrade_push.json")["data"][0])
+        same_shape(got["kline"][0]["data"][0], fixture("ws_public_kline_push.json")["data"][0])
+        snap, upd = got["books"][0], got["books"][1]
+        assert snap["action"] == "snapshot" and upd["action"] == "update" and "checksum" not in upd["data"][0]
+        book = fixture("ws_public_books1_push.json")["data"][0]
+        same_shape(upd["data"][0], book, optional={"maxDepth"})
+        assert upd["data"][0]["pseq"] == snap["data"][0]["seq"]
