@@ -110,6 +110,24 @@ RATE_LIMITS: dict[str, float] = {
     "/api/v3/account/settings": 5,
     "/api/v3/account/assets": 5,
     "/api/v3/account/info": 1,
+    # v3 (unified account): docs where stated (set-hold-mode, candles), otherwise JKorf/Bitget.Net's guards
+    "/api/v3/public/time": 20,
+    "/api/v3/market/instruments": 20,
+    "/api/v3/market/tickers": 20,
+    "/api/v3/market/orderbook": 20,
+    "/api/v3/market/candles": 20,
+    "/api/v3/market/history-candles": 20,
+    "/api/v3/account/set-leverage": 10,
+    "/api/v3/account/set-hold-mode": 10,
+    "/api/v3/trade/place-order": 10,
+    "/api/v3/trade/cancel-order": 10,
+    "/api/v3/trade/cancel-symbol-order": 5,
+    "/api/v3/trade/close-positions": 5,
+    "/api/v3/trade/order-info": 20,
+    "/api/v3/trade/unfilled-orders": 20,
+    "/api/v3/trade/history-orders": 20,
+    "/api/v3/trade/fills": 20,
+    "/api/v3/position/current-position": 20,
 }
 DEFAULT_RATE = 5.0  # unknown endpoints: conservative
 

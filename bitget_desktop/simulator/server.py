@@ -101,6 +101,14 @@ RATE_LIMITS: dict[str, int] = {
     "/api/v2/mix/order/batch-place-order": 5,
     "/api/v2/mix/order/close-positions": 5,
     "/api/v2/mix/order/cancel-all-orders": 5,
+    "/api/v3/account/info": 1,
+    "/api/v3/trade/cancel-symbol-order": 5,
+    "/api/v3/trade/close-positions": 5,
+    "/api/v3/trade/order-info": 20,
+    "/api/v3/trade/unfilled-orders": 20,
+    "/api/v3/trade/history-orders": 20,
+    "/api/v3/trade/fills": 20,
+    "/api/v3/position/current-position": 20,
 }
 DEFAULT_PUBLIC_LIMIT = 20
 DEFAULT_PRIVATE_LIMIT = 10
