@@ -245,7 +245,11 @@ class BookLadder(QWidget):
                 await handle.close()
 
     def _on_event(self, event: Any) -> None:
-        if isinstance(event, BookEvent) and event.book.stale and self.instrument is not None:
+        inst = self.instrument
+        if not isinstance(event, BookEvent) or not event.book.stale or inst is None:
+            return
+        if event.sub.inst_id.upper() == inst.symbol.upper() and str(event.sub.product_type) == str(
+                inst.product_type):  # not a late event of the previous symbol
             self._set_stale(True)
             self._last_book = event.book
             self.spread_label.setText(self.spread_label.text().replace("   (stale)", "") + "   (stale)")
