@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -75,6 +76,7 @@ class ChartPanel(QWidget):
 
     new_chart_requested = Signal()
     instrument_changed = Signal(object)  # Instrument
+    price_picked = Signal(object)  # Decimal on the instrument's tick: a double-click on the price pane
 
     def __init__(
         self,
@@ -167,6 +169,7 @@ class ChartPanel(QWidget):
         self.chart.setMinimumSize(320, 240)
         lay.addWidget(self.chart, 1)
         self.chart.needs_older.connect(self._load_older)
+        self.chart.scene().sigMouseClicked.connect(self._on_click)
         self.chart.follow_live_changed.connect(self.live_button.setChecked)
         end = QShortcut(QKeySequence(Qt.Key.Key_End), self, lambda: self.chart.set_follow_live(True))
         end.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -391,6 +394,20 @@ class ChartPanel(QWidget):
         if first is None or first >= first_ts:
             self.chart.no_older_data()  # nothing older arrived: the exchange has no more
         # else the chart got the page through on_history (prepend clears its loading mark)
+
+    def _on_click(self, ev: Any) -> None:
+        """A double-click on the price pane picks that price (snapped to the tick) for the order ticket."""
+        inst = self._instrument
+        if inst is None or not ev.double():
+            return
+        vb = self.chart.price_vb
+        pos = ev.scenePos()
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        y = vb.mapSceneToView(pos).y()
+        if y > 0:
+            self.price_picked.emit(inst.snap_price(Decimal(repr(y))))
+            ev.accept()
 
     # -- indicators --------------------------------------------------------------------------------------------
     def set_overlays(self, overlays: list[Overlay]) -> None:

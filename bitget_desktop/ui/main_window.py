@@ -413,6 +413,7 @@ class MainWindow(QMainWindow):
         ("Ctrl+Shift+N", "New chart (its own symbol and interval)"),
         ("End", "Chart: follow the newest candle"),
         ("← → ↑ ↓ Home", "Chart: pan and zoom"),
+        ("Click / double-click", "Book level / chart price pane: that price into the order ticket"),
         ("Esc", "Dismiss the message bar"),
         ("Ctrl+Q", "Quit"),
     )
@@ -501,6 +502,7 @@ class MainWindow(QMainWindow):
             new.bind_session(session)
         if hasattr(new, "new_chart_requested"):
             new.new_chart_requested.connect(self.open_chart_dock)
+            new.price_picked.connect(self._chart_price_picked)
         if hasattr(self.chart, "bind_session"):
             self.chart.bind_session(None)  # ends its feed
         self._chart_holder.replaceWidget(self.chart, new)
@@ -516,6 +518,9 @@ class MainWindow(QMainWindow):
             return None
         panel = ChartPanel(theme_mode=theme.resolve(self.theme_mode), follow_session=False, cache=self.candle_cache)
         panel.new_chart_requested.connect(self.open_chart_dock)
+        # an extra chart on another symbol than the ticket's does not set the ticket's price
+        panel.price_picked.connect(lambda price, p=panel: self._chart_price_picked(price) if self.session is not None
+                                   and p.instrument == self.session.instrument else None)
         self._chart_serial += 1
         dock = ChartDock(panel, f"chartDock{self._chart_serial}", self)
         dock.destroyed.connect(lambda *_, d=dock: self.chart_docks.remove(d) if d in self.chart_docks else None)
@@ -604,6 +609,11 @@ class MainWindow(QMainWindow):
         found = self.book_model.level(index.row())
         if found is not None and hasattr(self.trading, "set_price"):
             self.trading.set_price(found[1][0])
+
+    def _chart_price_picked(self, price: Any) -> None:
+        """A double-click on a chart's price pane puts that price into the ticket on show."""
+        if hasattr(self.trading, "set_price"):
+            self.trading.set_price(price)
 
     def _on_trades(self, trades: list[Any]) -> None:
         self.trades_model.add_trades(trades)

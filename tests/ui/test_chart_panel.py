@@ -411,3 +411,56 @@ def test_gap_after_a_reconnect_is_filled_from_rest(qloop: Any, qtbot: Any) -> No
             assert np.allclose(got, filled[:, 4], rtol=0, atol=1e-9)
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))
+
+
+def test_double_click_on_the_price_pane_fills_the_ticket(qloop: Any, qtbot: Any, tmp_path: Path) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+
+    from bitget_desktop.settings import SettingsStore
+    from bitget_desktop.ui.main_window import MainWindow
+
+    async def main() -> None:
+        async with simulator() as sim:
+            env = local(sim.rest_url)
+            session = Session(BitgetClient(env, Credentials(*GOOD)), env, symbols=["SPOT:BTCUSDT"])
+            OPEN_SESSIONS.append(session)
+            store = SettingsStore(tmp_path)
+            win = MainWindow(session, settings=store.load(), settings_store=store)
+            qtbot.addWidget(win)
+            win.resize(1500, 900)
+            win.show()
+            session.start()
+            await wait_signal(session.ready, timeout=15)
+            chart = win.chart.chart
+            await wait_until(lambda: len(chart.store) > 50, what="candles")
+            chart.flush()
+            vb = chart.price_vb
+            (x0, x1), (y0, y1) = vb.viewRange()
+            target = QPointF((x0 + x1) / 2, y0 + (y1 - y0) * 0.4)
+            scene_pt = vb.mapViewToScene(target)
+            view_pt = chart.mapFromScene(scene_pt)
+            at = QPoint(int(view_pt.x()), int(view_pt.y()))
+            double_click(chart.viewport(), at)
+            ticket = win.trading.current_ticket()
+            got = Decimal(ticket.price.edit.text())
+            inst = session.instrument
+            want = vb.mapSceneToView(chart.mapToScene(at)).y()
+            assert got == inst.snap_price(Decimal(repr(want)))
+            assert abs(float(got) - target.y()) < (y1 - y0) * 0.01
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))
+
+
+def double_click(widget: Any, at: Any) -> None:
+    """What a real double-click delivers to a widget: press, release, double-click, release."""
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    local = QPointF(at)
+    glob = QPointF(widget.mapToGlobal(at))
+    for kind, buttons in ((QEvent.Type.MouseButtonPress, left), (QEvent.Type.MouseButtonRelease, none),
+                          (QEvent.Type.MouseButtonDblClick, left), (QEvent.Type.MouseButtonRelease, none)):
+        ev = QMouseEvent(kind, local, glob, left, buttons, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, ev)
