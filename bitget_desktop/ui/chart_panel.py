@@ -77,6 +77,7 @@ class ChartPanel(QWidget):
     new_chart_requested = Signal()
     instrument_changed = Signal(object)  # Instrument
     price_picked = Signal(object)  # Decimal on the instrument's tick: a double-click on the price pane
+    view_changed = Signal(dict)  # the user's interval / indicator choice, as `view_state()`
 
     def __init__(
         self,
@@ -236,6 +237,7 @@ class ChartPanel(QWidget):
         tf = self.interval_box.itemData(index)
         if isinstance(tf, Timeframe):
             self.set_timeframe(tf)
+            self.view_changed.emit(self.view_state())
 
     def _on_live_clicked(self, on: bool) -> None:
         self.chart.set_follow_live(on)
@@ -302,6 +304,33 @@ class ChartPanel(QWidget):
         if self._instrument is not None:
             self._reopen()
             self.show_fills()
+
+    def view_state(self) -> dict[str, Any]:
+        """Interval and indicators as plain data (kept in the settings)."""
+        return {"interval": self.timeframe.label,
+                "overlays": [[ov.kind, ov.period, ov.k] for ov in self.overlays], "lower": self.lower}
+
+    def restore_view(self, state: Any) -> None:
+        """Apply a `view_state()`; unknown or broken entries are skipped."""
+        if not isinstance(state, dict):
+            return
+        try:
+            self.timeframe = Timeframe.parse(str(state.get("interval", self.timeframe.label)))
+        except ValueError:
+            pass
+        known = {(ov.kind, ov.period, ov.k): ov for ov in OVERLAYS}
+        wanted = []
+        for item in state.get("overlays") or []:
+            try:
+                ov = known.get((str(item[0]), int(item[1]), float(item[2])))
+            except (TypeError, ValueError, IndexError):
+                ov = None
+            if ov is not None:
+                wanted.append(ov)
+        self.set_overlays(wanted)
+        lower = str(state.get("lower", "none"))
+        if lower in self.lower_actions:
+            self.set_lower(lower)
 
     def set_theme_mode(self, mode: str) -> None:
         self.chart.set_theme(DARK if mode == "dark" else LIGHT)
@@ -435,6 +464,7 @@ class ChartPanel(QWidget):
             self.lower = name
             self.chart.set_lower_indicator(None if name == "none" else name)
             self.chart.flush()
+            self.view_changed.emit(self.view_state())
 
     def _apply_indicators(self, *_: object) -> None:
         self.overlays = [ov for ov, act in self.overlay_actions.items() if act.isChecked()]
@@ -447,6 +477,7 @@ class ChartPanel(QWidget):
             else:
                 self.chart.add_bollinger(ov.period, ov.k)
         self.chart.flush()
+        self.view_changed.emit(self.view_state())
 
     # -- account overlays --------------------------------------------------------------------------------------
     def _mine(self, rec: Any) -> bool:

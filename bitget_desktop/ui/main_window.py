@@ -503,6 +503,9 @@ class MainWindow(QMainWindow):
         if hasattr(new, "new_chart_requested"):
             new.new_chart_requested.connect(self.open_chart_dock)
             new.price_picked.connect(self._chart_price_picked)
+            if self.settings is not None:
+                new.restore_view(self.settings.extra.get("chart"))
+            new.view_changed.connect(self._remember_chart_view)
         if hasattr(self.chart, "bind_session"):
             self.chart.bind_session(None)  # ends its feed
         self._chart_holder.replaceWidget(self.chart, new)
@@ -609,6 +612,14 @@ class MainWindow(QMainWindow):
         found = self.book_model.level(index.row())
         if found is not None and hasattr(self.trading, "set_price"):
             self.trading.set_price(found[1][0])
+
+    def _remember_chart_view(self, state: dict[str, Any]) -> None:
+        """The main chart's interval and indicators are kept in the settings for the next start."""
+        if self.settings is None or self.settings.extra.get("chart") == state:
+            return
+        self.settings.extra["chart"] = state
+        if self.settings_store is not None:
+            self.settings_store.save(self.settings)
 
     def _chart_price_picked(self, price: Any) -> None:
         """A double-click on a chart's price pane puts that price into the ticket on show."""

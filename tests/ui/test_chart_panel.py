@@ -464,3 +464,43 @@ def double_click(widget: Any, at: Any) -> None:
                           (QEvent.Type.MouseButtonDblClick, left), (QEvent.Type.MouseButtonRelease, none)):
         ev = QMouseEvent(kind, local, glob, left, buttons, Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(widget, ev)
+
+
+def test_main_chart_view_is_remembered(qloop: Any, qtbot: Any, tmp_path: Path) -> None:
+    from bitget_desktop.settings import SettingsStore
+    from bitget_desktop.ui.main_window import MainWindow
+
+    async def main() -> None:
+        async with simulator() as sim:
+            env = local(sim.rest_url)
+            store = SettingsStore(tmp_path)
+
+            def window() -> MainWindow:
+                session = Session(BitgetClient(env), env, symbols=["SPOT:BTCUSDT"])
+                OPEN_SESSIONS.append(session)
+                win = MainWindow(session, settings=store.load(), settings_store=store)
+                qtbot.addWidget(win)
+                session.start()
+                return win
+
+            win = window()
+            await wait_signal(win.session.ready, timeout=15)
+            chart = win.chart
+            chart.interval_box.setCurrentIndex(chart.interval_box.findData(Timeframe.M5))
+            chart.overlay_actions[Overlay("ema", 50)].trigger()
+            chart.lower_actions["macd"].trigger()
+            saved = store.load().extra.get("chart")
+            assert saved == {"interval": "5m", "overlays": [["ema", 50, 2.0]], "lower": "macd"}
+            win.close()
+            again = window()
+            await wait_signal(again.session.ready, timeout=15)
+            restored = again.chart
+            await wait_until(lambda: restored.feed is not None and len(restored.chart.store) > 0, what="chart")
+            assert restored.timeframe is Timeframe.M5 and restored.feed.timeframe is Timeframe.M5
+            assert restored.interval_box.currentText() == "5m"
+            assert restored.overlays == [Overlay("ema", 50)] and restored.lower == "macd"
+            assert sorted(t.name for t in restored.chart.indicators) == ["EMA 50", "MACD 12 26 9"]
+            assert restored.overlay_actions[Overlay("ema", 50)].isChecked()
+            assert restored.lower_actions["macd"].isChecked()
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))
