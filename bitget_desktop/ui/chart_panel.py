@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -101,6 +102,7 @@ class ChartPanel(QWidget):
         self._connections: list[tuple[Any, Any]] = []
         self.overlays: list[Overlay] = []
         self.lower = "none"
+        self.pick_symbol: Callable[[str], None] | None = None  # the window's symbol pick (remembers it), if any
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -226,8 +228,8 @@ class ChartPanel(QWidget):
         s = self.session
         if key is None or s is None:
             return
-        if self.follow_session:
-            s.set_symbol(key)  # the whole window follows; symbol_changed comes back here
+        if self.follow_session:  # the whole window follows; symbol_changed comes back here
+            (self.pick_symbol or s.set_symbol)(key)
         else:
             inst = s.instruments.get(key)
             if inst is not None:

@@ -503,6 +503,7 @@ class MainWindow(QMainWindow):
         if hasattr(new, "new_chart_requested"):
             new.new_chart_requested.connect(self.open_chart_dock)
             new.price_picked.connect(self._chart_price_picked)
+            new.pick_symbol = self.pick_symbol
             if self.settings is not None:
                 new.restore_view(self.settings.extra.get("chart"))
             new.view_changed.connect(self._remember_chart_view)

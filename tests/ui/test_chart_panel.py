@@ -339,6 +339,12 @@ def test_new_chart_dock_has_its_own_symbol_and_interval(qloop: Any, qtbot: Any, 
             await wait_until(lambda: main_chart.feed is not None and main_chart.feed.symbol == "ETHUSDT"
                              and len(main_chart.chart.store) > 0, what="main chart switched")
             assert extra.feed.symbol == SYMBOL
+            # picking a symbol in the main chart's own box switches the window (and is remembered)
+            main_chart.symbol_box.activated.emit(main_chart.symbol_box.findData("SPOT:SOLUSDT"))
+            await wait_until(lambda: session.instrument is not None and session.instrument.symbol == "SOLUSDT"
+                             and main_chart.feed is not None and main_chart.feed.symbol == "SOLUSDT", what="SOL")
+            assert win.settings.last_symbols[0] == "SPOT:SOLUSDT"
+            assert win.symbol_title.text().startswith("SOLUSDT") and extra.feed.symbol == SYMBOL
             feed_task = extra._feed_task
             assert feed_task is not None
             win.set_theme("dark")
