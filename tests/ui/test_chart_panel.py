@@ -510,3 +510,31 @@ def test_main_chart_view_is_remembered(qloop: Any, qtbot: Any, tmp_path: Path) -
             assert restored.lower_actions["macd"].isChecked()
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))
+
+
+def test_rapid_interval_and_symbol_switching_leaves_one_clean_feed(qloop: Any, qtbot: Any) -> None:
+    async def main() -> None:
+        async with simulator() as sim:
+            panel, session = open_panel(qtbot, sim, Timeframe.M1, window=200)
+            errors: list[Any] = []
+            session.error_raised.connect(errors.append)
+            await wait_signal(session.ready, timeout=15)
+            await wait_until(lambda: len(panel.chart.store) > 0, what="first chart")
+            for i in range(panel.interval_box.count()):
+                panel.interval_box.setCurrentIndex(i)
+                await asyncio.sleep(0.003 * (i % 3))
+            for key in ("SPOT:ETHUSDT", KEY, "SPOT:BTCUSDT"):
+                session.set_symbol(key)
+                await asyncio.sleep(0.01)
+            panel.set_timeframe(Timeframe.H4)
+            await wait_until(lambda: panel.feed is not None and panel.feed.state.value == "idle"
+                             and len(panel.chart.store) > 0, what="last feed")
+            assert panel.feed.symbol == "BTCUSDT" and str(panel.feed.product_type) == "SPOT"
+            assert panel.chart.store.interval_ms == 4 * 3_600_000
+            assert np.all(panel.chart.store.ts % (4 * 3_600_000) == 0)
+            assert np.array_equal(panel.chart.store.ts, np.asarray(panel.feed.series.ts))
+            chart_tasks = [t for t in session.tasks if t.get_name().startswith("session:chart:")]
+            assert len(chart_tasks) == 1  # every replaced feed was closed
+            assert errors == []
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))
