@@ -92,6 +92,7 @@ class BookLadder(QWidget):
         self.stale_label = QLabel("stale — re-syncing", self)
         self.stale_label.setObjectName("staleLabel")
         self.stale_label.setToolTip("The book lost an update; it is greyed until a fresh snapshot arrives")
+        self.stale_label.setStyleSheet("color: #d08700; font-weight: bold;")  # amber: readable on light and dark
         self.stale_label.setVisible(False)
         head.addWidget(self.stale_label)
         lay.addLayout(head)
