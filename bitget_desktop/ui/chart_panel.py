@@ -5,57 +5,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QComboBox,
-    QCompleter,
-    QDockWidget,
-    QHBoxLayout,
-    QLabel,
-    QMenu,
-    QSizePolicy,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
 
 from bitget_desktop.domain.market import ProductType, Timeframe
 from bitget_desktop.exchange.candle_feed import CandleFeed, FeedState
 from bitget_desktop.ui.chart import DARK, LIGHT, ChartWidget, PriceLine
+from bitget_desktop.ui.chart_toolbar import LOWER, OVERLAYS, ChartToolbar, Overlay
 from bitget_desktop.ui.models.records import fmt_decimal
+
+__all__ = ["ChartDock", "ChartPanel", "Overlay", "OVERLAYS", "LOWER"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEFRAME = Timeframe.M1
-
-
-@dataclass(frozen=True, slots=True)
-class Overlay:
-    """One price-pane indicator the menu offers: ``kind`` is sma, ema or bollinger."""
-
-    kind: str
-    period: int
-    k: float = 2.0
-
-    @property
-    def label(self) -> str:
-        if self.kind == "bollinger":
-            return f"Bollinger {self.period}, {self.k:g}σ"
-        return f"{self.kind.upper()} {self.period}"
-
-
-OVERLAYS = (
-    Overlay("sma", 20), Overlay("sma", 50), Overlay("sma", 200),
-    Overlay("ema", 20), Overlay("ema", 50), Overlay("ema", 200),
-    Overlay("bollinger", 20),
-)
-LOWER = (("none", "No lower pane"), ("rsi", "RSI 14"), ("macd", "MACD 12 26 9"))
 
 
 def _key(inst: Any) -> str:
@@ -107,66 +75,23 @@ class ChartPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        self.toolbar = QWidget(self)
-        self.toolbar.setObjectName("chartBar")
-        bar = QHBoxLayout(self.toolbar)
-        bar.setContentsMargins(4, 2, 4, 2)
-        bar.setSpacing(4)
+        self.toolbar = ChartToolbar(self)
         lay.addWidget(self.toolbar)
-
-        self.symbol_box = QComboBox(self.toolbar)
-        self.symbol_box.setObjectName("chartSymbol")
-        self.symbol_box.setEditable(True)
-        self.symbol_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.symbol_box.setMinimumContentsLength(11)
-        self.symbol_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.symbol_box.setToolTip("Symbol of this chart")
-        completer = self.symbol_box.completer()
-        if completer is not None:
-            completer.setFilterMode(Qt.MatchFlag.MatchContains)
-            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        tb = self.toolbar
+        self.symbol_box, self.interval_box = tb.symbol_box, tb.interval_box
+        self.indicator_button, self.indicator_menu = tb.indicator_button, tb.indicator_menu
+        self.overlay_actions, self.lower_actions = tb.overlay_actions, tb.lower_actions
+        self.loading_label, self.state_label = tb.loading_label, tb.state_label
+        self.live_button, self.new_chart_button = tb.live_button, tb.new_chart_button
         self.symbol_box.activated.connect(self._on_symbol_picked)
-        bar.addWidget(self.symbol_box)
-
-        self.interval_box = QComboBox(self.toolbar)
-        self.interval_box.setObjectName("chartInterval")
-        self.interval_box.setToolTip("Candle interval")
         self.interval_box.currentIndexChanged.connect(self._on_interval_picked)
-        bar.addWidget(self.interval_box)
-
-        self.indicator_button = QToolButton(self.toolbar)
-        self.indicator_button.setText("Indicators")
-        self.indicator_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.indicator_menu = QMenu(self.indicator_button)
-        self.indicator_button.setMenu(self.indicator_menu)
-        self.overlay_actions: dict[Overlay, QAction] = {}
-        self.lower_actions: dict[str, QAction] = {}
-        self._build_indicator_menu()
-        bar.addWidget(self.indicator_button)
-
-        self.loading_label = QLabel("loading…", self.toolbar)
-        self.loading_label.setObjectName("muted")
-        self.loading_label.setVisible(False)
-        bar.addWidget(self.loading_label)
-        self.state_label = QLabel("", self.toolbar)
-        self.state_label.setObjectName("muted")
-        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        bar.addWidget(self.state_label, 1)
-
-        self.live_button = QToolButton(self.toolbar)
-        self.live_button.setObjectName("followLive")
-        self.live_button.setText("Live ▸|")
-        self.live_button.setCheckable(True)
-        self.live_button.setChecked(True)
-        self.live_button.setToolTip("Follow the newest candle (End)")
+        for act in self.overlay_actions.values():
+            act.toggled.connect(self._apply_indicators)
+        tb.clear_action.triggered.connect(self.clear_overlays)
+        for name, act in self.lower_actions.items():
+            act.toggled.connect(lambda on, n=name: on and self.set_lower(n))
         self.live_button.clicked.connect(self._on_live_clicked)
-        bar.addWidget(self.live_button)
-        self.new_chart_button = QToolButton(self.toolbar)
-        self.new_chart_button.setText("+ Chart")
-        self.new_chart_button.setToolTip("Open another chart with its own symbol and interval")
         self.new_chart_button.clicked.connect(self.new_chart_requested)
-        bar.addWidget(self.new_chart_button)
 
         self.chart = ChartWidget(self, theme=DARK if theme_mode == "dark" else LIGHT, refresh_hz=10.0)
         self.chart.setMinimumSize(320, 240)
@@ -179,25 +104,6 @@ class ChartPanel(QWidget):
         self._fill_intervals(ProductType.SPOT)
 
     # -- toolbar -----------------------------------------------------------------------------------------------
-    def _build_indicator_menu(self) -> None:
-        m = self.indicator_menu
-        m.addSection("Price pane")
-        for ov in OVERLAYS:
-            act = m.addAction(ov.label)
-            act.setCheckable(True)
-            act.toggled.connect(self._apply_indicators)
-            self.overlay_actions[ov] = act
-        m.addAction("Clear overlays", self.clear_overlays)
-        m.addSection("Lower pane")
-        group = QActionGroup(m)
-        for name, label in LOWER:
-            act = m.addAction(label)
-            act.setCheckable(True)
-            act.setChecked(name == "none")
-            act.toggled.connect(lambda on, n=name: on and self.set_lower(n))
-            group.addAction(act)
-            self.lower_actions[name] = act
-
     def _fill_intervals(self, product_type: Any) -> None:
         pt = ProductType.parse(str(product_type))
         frames = Timeframe.for_product(pt)
