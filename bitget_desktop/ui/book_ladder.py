@@ -198,7 +198,8 @@ class BookLadder(QWidget):
                 self._fresh_since = time.monotonic()
                 self._hold.start(STALE_HOLD_MS)
         if not book.stale:
-            self.model.set_book(book.bids(), book.asks())
+            n = self.model.depth if self.model.step is None else None  # buckets may need every level
+            self.model.set_book(book.bids(n), book.asks(n))
         inst = self.instrument
         places = inst.price_places if inst is not None else None
         spread, mid = book.spread(), book.mid()
