@@ -12,13 +12,12 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-import orjson
 from aiohttp import web
 
 from bitget_desktop.simulator import views
 from bitget_desktop.simulator.accounts import EngineError, fmt
 from bitget_desktop.simulator.engine import Engine
-from bitget_desktop.simulator.wire import ApiError, ok
+from bitget_desktop.simulator.wire import ApiError, ok, request_params
 
 __all__ = ["register_private_routes", "PRIVATE_ROUTES"]
 
@@ -575,21 +574,6 @@ async def _authenticate(auth: Any, request: web.Request, permission: str) -> Any
     return result
 
 
-async def _params(request: web.Request) -> Params:
-    params: Params = dict(request.query)
-    if request.method == "POST":
-        raw = await request.read()
-        if raw.strip():
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise ApiError("40017", "Parameter verification failed") from exc
-            if not isinstance(body, dict):
-                raise ApiError("40017", "Parameter verification failed")
-            params.update(body)
-    return params
-
-
 def _make_handler(engine: Engine, auth: Any, method: str,
                   fn: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
     permission = "trade" if method == "POST" else "read"
@@ -597,7 +581,7 @@ def _make_handler(engine: Engine, auth: Any, method: str,
     async def handler(request: web.Request) -> web.Response:
         spec = await _authenticate(auth, request, permission)
         key = str(getattr(spec, "api_key", spec))
-        params = await _params(request)
+        params = await request_params(request)
         if fn is spot_info:
             params["__key_spec"] = spec
         try:

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-import orjson
 from aiohttp import web
 
 from bitget_desktop.simulator import uta_views as v3
@@ -25,7 +24,7 @@ from bitget_desktop.simulator.history import parse_granularity
 from bitget_desktop.simulator.instruments import InstrumentSpec
 from bitget_desktop.simulator.market import MarketData
 from bitget_desktop.simulator.public_api import _candle_rows
-from bitget_desktop.simulator.wire import ApiError, ok
+from bitget_desktop.simulator.wire import ApiError, ok, request_params
 
 __all__ = ["register_uta_routes", "UTA_PUBLIC_PATHS", "CLASSIC_KEY_MSG"]
 
@@ -508,21 +507,6 @@ PRIVATE_ROUTES: list[tuple[str, str, Callable[[Engine, str, Params], Any]]] = [
 ]
 
 
-async def _params(request: web.Request) -> Params:
-    params: Params = dict(request.query)
-    if request.method == "POST":
-        raw = await request.read()
-        if raw.strip():
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise ApiError("40017", "Parameter verification failed") from exc
-            if not isinstance(body, dict):
-                raise ApiError("40017", "Parameter verification failed")
-            params.update(body)
-    return params
-
-
 def _make_handler(engine: Engine, auth: Auth, now: Callable[[], int], method: str,
                   fn: Callable[[Engine, str, Params], Any]) -> Callable[[web.Request], Awaitable[web.Response]]:
     permission = "trade" if method == "POST" else "read"
@@ -533,7 +517,7 @@ def _make_handler(engine: Engine, auth: Auth, now: Callable[[], int], method: st
             raise ApiError("40084", CLASSIC_KEY_MSG)
         if permission not in spec.permissions:
             raise ApiError("40014", "Incorrect permissions")
-        params = await _params(request)
+        params = await request_params(request)
         params["__key_spec"] = spec
         try:
             data = fn(engine, spec.api_key, params)

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import orjson
 from aiohttp import web
 
-__all__ = ["ApiError", "ok", "error_response", "envelope", "dec_str", "now_ms", "Clock"]
+__all__ = ["ApiError", "ok", "error_response", "envelope", "dec_str", "now_ms", "Clock", "request_params"]
 
 Clock = Callable[[], int]
 
@@ -30,6 +30,22 @@ class ApiError(Exception):
         self.code = str(code)
         self.msg = msg
         self.status = status
+
+
+async def request_params(request: web.Request) -> dict[str, Any]:
+    """A request's parameters: the query string, plus a POST's JSON object body (anything else is refused)."""
+    params: dict[str, Any] = dict(request.query)
+    if request.method == "POST":
+        raw = await request.read()
+        if raw.strip():
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise ApiError("40017", "Parameter verification failed") from exc
+            if not isinstance(body, dict):
+                raise ApiError("40017", "Parameter verification failed")
+            params.update(body)
+    return params
 
 
 def envelope(data: Any, request_time: int, code: str = "00000", msg: str = "success") -> dict[str, Any]:
