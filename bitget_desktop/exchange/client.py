@@ -237,32 +237,25 @@ class BitgetClient:
         limit: int = 200,
     ) -> list[Candle]:
         """Recent candles, oldest first (limit up to 1000)."""
-        if self.unified and v3codec.interval(timeframe) is not None:
-            return await self._v3.candles(_pt(product_type), symbol, Timeframe.parse(timeframe), history=False,
-                                          start=start, end=end, limit=limit)
-        pt = _pt(product_type)
-        tf = Timeframe.parse(timeframe)
-        params: dict[str, Any] = {"symbol": symbol}
-        if pt.is_futures:
-            params["productType"] = pt.value
-        params.update(granularity=tf.granularity(pt), startTime=start, endTime=end, limit=limit)
-        path = v2.MIX_CANDLES if pt.is_futures else v2.SPOT_CANDLES
-        return codec.parse_candles(await self.rest.get(path, params))
+        return await self._candles(product_type, symbol, timeframe, False, start, end, limit)
 
     async def history_candles(
         self, product_type: ProductType | str, symbol: str, timeframe: Timeframe | str, *, end: int, limit: int = 200
     ) -> list[Candle]:
         """Older candles ending before `end` (ms), oldest first (limit up to 200)."""
+        return await self._candles(product_type, symbol, timeframe, True, None, end, limit)
+
+    async def _candles(self, product_type: ProductType | str, symbol: str, timeframe: Timeframe | str,
+                       history: bool, start: int | None, end: int | None, limit: int) -> list[Candle]:
+        pt, tf = _pt(product_type), Timeframe.parse(timeframe)
         if self.unified and v3codec.interval(timeframe) is not None:
-            return await self._v3.candles(_pt(product_type), symbol, Timeframe.parse(timeframe), history=True,
-                                          start=None, end=end, limit=limit)
-        pt = _pt(product_type)
-        tf = Timeframe.parse(timeframe)
-        params: dict[str, Any] = {"symbol": symbol}
-        if pt.is_futures:
-            params["productType"] = pt.value
-        params.update(granularity=tf.granularity(pt), endTime=end, limit=limit)
-        path = v2.MIX_HISTORY_CANDLES if pt.is_futures else v2.SPOT_HISTORY_CANDLES
+            return await self._v3.candles(pt, symbol, tf, history=history, start=start, end=end, limit=limit)
+        params = {"symbol": symbol, "productType": pt.value if pt.is_futures else None,
+                  "granularity": tf.granularity(pt), "startTime": start, "endTime": end, "limit": limit}
+        if history:
+            path = v2.MIX_HISTORY_CANDLES if pt.is_futures else v2.SPOT_HISTORY_CANDLES
+        else:
+            path = v2.MIX_CANDLES if pt.is_futures else v2.SPOT_CANDLES
         return codec.parse_candles(await self.rest.get(path, params))
 
     async def iter_candles_back(
@@ -338,10 +331,9 @@ class BitgetClient:
 
     async def cancel_spot_order(self, symbol: str, *, order_id: str | None = None,
                                 client_oid: str | None = None) -> OrderAck:
-        if self.unified:
-            _one_id(order_id, client_oid)
-            return await self._v3.cancel(ProductType.SPOT, symbol, order_id=order_id, client_oid=client_oid)
         _one_id(order_id, client_oid)
+        if self.unified:
+            return await self._v3.cancel(ProductType.SPOT, symbol, order_id=order_id, client_oid=client_oid)
         data = await self.rest.post(v2.SPOT_CANCEL_ORDER, {"symbol": symbol, "orderId": order_id,
                                                            "clientOid": None if order_id else client_oid})
         return codec.parse_ack(data)
@@ -384,10 +376,9 @@ class BitgetClient:
         return codec.parse_spot_orders(await self.rest.get(v2.SPOT_HISTORY_ORDERS, params, private=True))
 
     async def spot_order(self, *, order_id: str | None = None, client_oid: str | None = None) -> Order:
-        if self.unified:
-            _one_id(order_id, client_oid)
-            return await self._v3.order(order_id=order_id, client_oid=client_oid)
         _one_id(order_id, client_oid)
+        if self.unified:
+            return await self._v3.order(order_id=order_id, client_oid=client_oid)
         params = {"orderId": order_id} if order_id else {"clientOid": client_oid}
         orders = codec.parse_spot_orders(await self.rest.get(v2.SPOT_ORDER_INFO, params, private=True))
         if not orders:
@@ -496,10 +487,9 @@ class BitgetClient:
     async def cancel_futures_order(self, product_type: ProductType | str, symbol: str, *,
                                    order_id: str | None = None, client_oid: str | None = None,
                                    margin_coin: str | None = None) -> OrderAck:
-        if self.unified:
-            _one_id(order_id, client_oid)
-            return await self._v3.cancel(_futures(product_type), symbol, order_id=order_id, client_oid=client_oid)
         _one_id(order_id, client_oid)
+        if self.unified:
+            return await self._v3.cancel(_futures(product_type), symbol, order_id=order_id, client_oid=client_oid)
         pt = _futures(product_type)
         body = {"symbol": symbol, "productType": pt.value, "marginCoin": margin_coin.upper() if margin_coin else None,
                 "orderId": order_id, "clientOid": None if order_id else client_oid}
@@ -541,11 +531,10 @@ class BitgetClient:
 
     async def futures_order(self, product_type: ProductType | str, symbol: str, *, order_id: str | None = None,
                             client_oid: str | None = None) -> Order:
+        _one_id(order_id, client_oid)
         if self.unified:
-            _one_id(order_id, client_oid)
             order = await self._v3.order(order_id=order_id, client_oid=client_oid)
             return v3codec.as_requested([order], _futures(product_type))[0]
-        _one_id(order_id, client_oid)
         pt = _futures(product_type)
         params = {"symbol": symbol, "productType": pt.value}
         params.update({"orderId": order_id} if order_id else {"clientOid": client_oid})
