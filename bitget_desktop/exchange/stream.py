@@ -132,7 +132,8 @@ class Router:
         self._v3 = v3  # unified-account private socket: topic pushes are split back onto the v2 subscriptions
         self._resubscribe = resubscribe
         self._on_control = on_control
-        self._spawn = spawn
+        self._spawn = spawn or self._keep
+        self._tasks: set[asyncio.Future[Any]] = set()  # handler tasks when no owner was given
         self.last_pong = False
 
     # -- registry
@@ -174,10 +175,12 @@ class Router:
                 log.exception("stream handler failed for %s", route.sub.key)
                 continue
             if inspect.isawaitable(result):
-                if self._spawn is not None:
-                    self._spawn(result)
-                else:
-                    asyncio.ensure_future(result)
+                self._spawn(result)
+
+    def _keep(self, aw: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(aw)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def broadcast(self, event: Event) -> None:
         for route in tuple(self._routes.values()):
