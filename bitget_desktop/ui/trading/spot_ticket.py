@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPush
 from bitget_desktop.domain.errors import BitgetError
 from bitget_desktop.domain.market import Instrument, ProductType, Ticker
 from bitget_desktop.domain.trading import Balance, OrderType, Side, TimeInForce
-from bitget_desktop.ui.trading.base import TicketBase
+from bitget_desktop.ui.trading.base import TicketBase, describe_bitget_error
 from bitget_desktop.ui.trading.model import (
     MarketState,
     SpotContext,
@@ -210,7 +210,7 @@ class SpotTicket(TicketBase):
             self.set_ticker(t)
             self.set_balances(await self.client.spot_balances())
         except BitgetError as exc:
-            self.available.setText(f"Available: unknown ({exc.code or exc.msg})")
+            self.available.setText(f"Available: unknown (Bitget reports {describe_bitget_error(exc)})")
 
     async def after_order(self) -> None:
         await self.refresh()
