@@ -10,17 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from bitget_desktop.domain.errors import BitgetError, OrderNotFound, UncertainOrderState
 from bitget_desktop.domain.market import Instrument
-from bitget_desktop.domain.trading import Order, OrderRequest, OrderStatus
+from bitget_desktop.domain.trading import Order, OrderRequest, OrderStatus, TimeInForce
 from bitget_desktop.ui.trading.confirm import ConfirmDialog
 from bitget_desktop.ui.trading.model import DEFAULT_FAT_FINGER_PCT, MarketState
 from bitget_desktop.ui.trading.numbers import fmt
@@ -99,6 +99,81 @@ class TicketBase(QWidget):
     async def aclose(self) -> None:
         """Cancel the tasks this ticket owns (those spawned on a Session are the Session's)."""
         await self._owner.aclose()
+
+    # -- building blocks both tickets lay out the same way ------------------------------------------------------
+    def _field_grid(self, rows: Iterable[tuple[QLabel, QWidget]]) -> QGridLayout:
+        """Each label right-aligned beside its field; the fields take the width."""
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(3)
+        for row, (label, fld) in enumerate(rows):
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            label.setContentsMargins(0, 4, 0, 0)
+            grid.addWidget(label, row, 0)
+            grid.addWidget(fld, row, 1)
+        grid.setColumnStretch(1, 1)
+        return grid
+
+    def _pct_slider_row(self, tooltip: str, single_step: int = 1) -> QHBoxLayout:
+        """`self.slider` (share of what is available, 0-100 %) and its `self.pct_label`, side by side."""
+        row = QHBoxLayout()
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setObjectName("pctSlider")
+        self.slider.setRange(0, 100)
+        self.slider.setSingleStep(single_step)
+        self.slider.setPageStep(25)
+        self.slider.setTickInterval(25)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.setToolTip(tooltip)
+        self.pct_label = QLabel("0%", self)
+        self.pct_label.setObjectName("muted")
+        self.pct_label.setMinimumWidth(36)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.pct_label)
+        return row
+
+    def _clear_slider(self) -> None:
+        """A typed amount no longer is a share of the balance: the slider goes to 0 without refilling the size."""
+        self.slider.blockSignals(True)
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self.pct_label.setText("—")
+
+    def _add_preview(self, lay: QVBoxLayout) -> None:
+        """`self.preview` (what the order would be) and `self.form_error` (why it cannot be sent yet)."""
+        self.preview = QLabel("", self)
+        self.preview.setObjectName("preview")
+        self.preview.setWordWrap(True)
+        lay.addWidget(self.preview)
+        self.form_error = QLabel("", self)
+        self.form_error.setObjectName("fieldError")
+        self.form_error.setWordWrap(True)
+        self.form_error.hide()
+        lay.addWidget(self.form_error)
+
+    def _add_cancel_all(self, lay: QVBoxLayout) -> None:
+        self.cancel_all_button = QPushButton("Cancel all orders", self)
+        self.cancel_all_button.setObjectName("cancelAll")
+        self.cancel_all_button.setToolTip("Cancel every open order of this symbol (Ctrl+Shift+X)")
+        lay.addWidget(self.cancel_all_button)
+        self.cancel_all_button.clicked.connect(self.request_cancel_all)
+
+    @staticmethod
+    def _allow_post_only(tif: QComboBox, allowed: bool) -> None:
+        """A market order cannot be post-only: the choice is greyed out (and left if it was picked)."""
+        if not allowed and tif.currentData() is TimeInForce.POST_ONLY:
+            tif.setCurrentIndex(0)
+        for i in range(tif.count()):
+            tif.model().item(i).setEnabled(  # type: ignore[attr-defined]
+                allowed or tif.itemData(i) is not TimeInForce.POST_ONLY)
+
+    @staticmethod
+    def _show_field_errors(fields: Mapping[str, Any], errors: Mapping[str, str], touched: set[str],
+                           show_all: bool) -> None:
+        """A field shows its error once the user typed in it and left text there (all of them on a refused submit)."""
+        for name, fld in fields.items():
+            shown = show_all or (name in touched and bool(fld.text().strip()))
+            fld.set_error(errors.get(name) if shown else None)
 
     def _status_row(self) -> QWidget:
         row = QWidget(self)

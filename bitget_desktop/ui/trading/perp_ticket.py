@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSlider,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -31,7 +30,6 @@ from bitget_desktop.domain.trading import (
     OrderType,
     Position,
     PositionMode,
-    TimeInForce,
 )
 from bitget_desktop.ui.trading.base import TicketBase, describe_bitget_error
 from bitget_desktop.ui.trading.model import (
@@ -172,9 +170,6 @@ class PerpTicket(TicketBase):
         self.available_label.setObjectName("available")
         lay.addWidget(self.available_label)
 
-        fields = QGridLayout()
-        fields.setHorizontalSpacing(6)
-        fields.setVerticalSpacing(3)
         self.price = AmountField("price", "USDT", "price", self)
         self.size = AmountField("size", "BTC", "size", self)
         self.take_profit = AmountField("take_profit", "USDT", "optional", self)
@@ -183,38 +178,10 @@ class PerpTicket(TicketBase):
                         "stop_loss": self.stop_loss}
         rows = (("Price", self.price), ("Size", self.size), ("Take profit", self.take_profit),
                 ("Stop loss", self.stop_loss))
-        for row, (label, fld) in enumerate(rows):
-            lab = QLabel(label, self)
-            lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-            lab.setContentsMargins(0, 4, 0, 0)
-            fields.addWidget(lab, row, 0)
-            fields.addWidget(fld, row, 1)
-        fields.setColumnStretch(1, 1)
-        lay.addLayout(fields)
-        slider_row = QHBoxLayout()
-        self.slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.slider.setObjectName("pctSlider")
-        self.slider.setRange(0, 100)
-        self.slider.setPageStep(25)
-        self.slider.setTickInterval(25)
-        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
-        self.slider.setToolTip("Share of the available margin at the chosen leverage")
-        self.pct_label = QLabel("0%", self)
-        self.pct_label.setObjectName("muted")
-        self.pct_label.setMinimumWidth(36)
-        slider_row.addWidget(self.slider, 1)
-        slider_row.addWidget(self.pct_label)
-        lay.addLayout(slider_row)
+        lay.addLayout(self._field_grid((QLabel(label, self), fld) for label, fld in rows))
+        lay.addLayout(self._pct_slider_row("Share of the available margin at the chosen leverage"))
 
-        self.preview = QLabel("", self)
-        self.preview.setObjectName("preview")
-        self.preview.setWordWrap(True)
-        lay.addWidget(self.preview)
-        self.form_error = QLabel("", self)
-        self.form_error.setObjectName("fieldError")
-        self.form_error.setWordWrap(True)
-        self.form_error.hide()
-        lay.addWidget(self.form_error)
+        self._add_preview(lay)
 
         # -- intent buttons: hedge and one-way sets, one of them visible
         self.intent_buttons: dict[Intent, QPushButton] = {}
@@ -244,10 +211,7 @@ class PerpTicket(TicketBase):
         self.positions_layout.addWidget(self.no_position)
         lay.addWidget(self.positions_box)
         self.position_rows: list[PositionRow] = []
-        self.cancel_all_button = QPushButton("Cancel all orders", self)
-        self.cancel_all_button.setObjectName("cancelAll")
-        self.cancel_all_button.setToolTip("Cancel every open order of this symbol (Ctrl+Shift+X)")
-        lay.addWidget(self.cancel_all_button)
+        self._add_cancel_all(lay)
         lay.addStretch(1)
 
         self.mode_toggle.changed.connect(self._on_mode_clicked)
@@ -261,7 +225,6 @@ class PerpTicket(TicketBase):
             f.edited.connect(self._on_edited)
             f.finished.connect(self._on_finished)
         self.slider.valueChanged.connect(self._on_slider)
-        self.cancel_all_button.clicked.connect(self.request_cancel_all)
         self._show_mode(None)
         self._on_kind()
 
@@ -508,20 +471,13 @@ class PerpTicket(TicketBase):
         if market:
             self.price.set_text("")
             self.price.set_error(None)
-            if self.tif.currentData() is TimeInForce.POST_ONLY:
-                self.tif.setCurrentIndex(0)
-        for i in range(self.tif.count()):
-            self.tif.model().item(i).setEnabled(  # type: ignore[attr-defined]
-                not (market and self.tif.itemData(i) is TimeInForce.POST_ONLY))
+        self._allow_post_only(self.tif, not market)
         self.revalidate()
 
     def _on_edited(self, name: str) -> None:
         self._touched.add(name)
         if name == "size":
-            self.slider.blockSignals(True)
-            self.slider.setValue(0)
-            self.slider.blockSignals(False)
-            self.pct_label.setText("—")
+            self._clear_slider()
         self.revalidate()
 
     def _on_finished(self, name: str) -> None:
@@ -585,9 +541,7 @@ class PerpTicket(TicketBase):
         if result is None:
             return None
         errors = dict(result.errors)
-        for name, fld in self._fields.items():
-            shown = show_all or (name in self._touched and bool(fld.text().strip()))
-            fld.set_error(errors.get(name) if shown else None)
+        self._show_field_errors(self._fields, errors, self._touched, show_all)
         other = [errors[k] for k in ("form", "leverage", "force") if k in errors]
         self.form_error.setText(" · ".join(other))
         self.form_error.setVisible(bool(other))

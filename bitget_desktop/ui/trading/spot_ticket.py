@@ -6,8 +6,8 @@ import time
 from decimal import Decimal
 from typing import Any, Iterable
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from bitget_desktop.domain.errors import BitgetError
 from bitget_desktop.domain.market import Instrument, ProductType, Ticker
@@ -58,37 +58,14 @@ class SpotTicket(TicketBase):
         self.available.setObjectName("available")
         lay.addWidget(self.available)
 
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(3)
         self.price = AmountField("price", "USDT", "price", self)
         self.size = AmountField("size", "BTC", "amount", self)
         self.total = AmountField("total", "USDT", "total", self)
         self.price_label, self.size_label, self.total_label = QLabel("Price"), QLabel("Amount"), QLabel("Total")
-        for row, (label, fld) in enumerate(((self.price_label, self.price), (self.size_label, self.size),
-                                            (self.total_label, self.total))):
-            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-            label.setContentsMargins(0, 4, 0, 0)
-            grid.addWidget(label, row, 0)
-            grid.addWidget(fld, row, 1)
-        grid.setColumnStretch(1, 1)
-        lay.addLayout(grid)
-
-        slider_row = QHBoxLayout()
-        self.slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.slider.setObjectName("pctSlider")
-        self.slider.setRange(0, 100)
-        self.slider.setSingleStep(5)
-        self.slider.setPageStep(25)
-        self.slider.setTickInterval(25)
-        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
-        self.slider.setToolTip("Share of the available balance: a buy spends quote, a sell sells base")
-        self.pct_label = QLabel("0%", self)
-        self.pct_label.setMinimumWidth(36)
-        self.pct_label.setObjectName("muted")
-        slider_row.addWidget(self.slider, 1)
-        slider_row.addWidget(self.pct_label)
-        lay.addLayout(slider_row)
+        lay.addLayout(self._field_grid(((self.price_label, self.price), (self.size_label, self.size),
+                                        (self.total_label, self.total))))
+        lay.addLayout(self._pct_slider_row("Share of the available balance: a buy spends quote, a sell sells base",
+                                           single_step=5))
 
         tif_row = QHBoxLayout()
         tif_row.addWidget(QLabel("Time in force", self))
@@ -107,25 +84,14 @@ class SpotTicket(TicketBase):
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
         lay.addWidget(self.note)
-        self.preview = QLabel("", self)
-        self.preview.setObjectName("preview")
-        self.preview.setWordWrap(True)
-        lay.addWidget(self.preview)
-        self.form_error = QLabel("", self)
-        self.form_error.setObjectName("fieldError")
-        self.form_error.setWordWrap(True)
-        self.form_error.hide()
-        lay.addWidget(self.form_error)
+        self._add_preview(lay)
 
         self.submit = QPushButton("Buy", self)
         self.submit.setObjectName("submit")
         self.submit.setMinimumHeight(34)
         lay.addWidget(self.submit)
         lay.addWidget(self._status_row())
-        self.cancel_all_button = QPushButton("Cancel all orders", self)
-        self.cancel_all_button.setObjectName("cancelAll")
-        self.cancel_all_button.setToolTip("Cancel every open order of this symbol (Ctrl+Shift+X)")
-        lay.addWidget(self.cancel_all_button)
+        self._add_cancel_all(lay)
         lay.addStretch(1)
 
         self.side.changed.connect(lambda _v: self._on_mode())
@@ -136,7 +102,6 @@ class SpotTicket(TicketBase):
         self.slider.valueChanged.connect(self._on_slider)
         self.tif.currentIndexChanged.connect(lambda _i: self.revalidate())
         self.submit.clicked.connect(self._on_submit)
-        self.cancel_all_button.clicked.connect(self.request_cancel_all)
         self._on_mode()
 
     # -- external inputs --------------------------------------------------------------------------------------
@@ -254,11 +219,7 @@ class SpotTicket(TicketBase):
         else:
             self.note.setText("")
         self.note.setVisible(bool(self.note.text()))
-        for i in range(self.tif.count()):
-            item = self.tif.model().item(i)  # type: ignore[attr-defined]
-            item.setEnabled(not (market and self.tif.itemData(i) is TimeInForce.POST_ONLY))
-        if market and self.tif.currentData() is TimeInForce.POST_ONLY:
-            self.tif.setCurrentIndex(0)
+        self._allow_post_only(self.tif, not market)
         verb = "Buy" if side is Side.BUY else "Sell"
         self.submit.setText(f"{verb} {base}" + (" at market" if market else ""))
         self.submit.setProperty("tone", "buy" if side is Side.BUY else "sell")
@@ -271,10 +232,7 @@ class SpotTicket(TicketBase):
         if name in ("size", "total"):
             self._anchor = name
         self._relink(name)
-        self.slider.blockSignals(True)
-        self.slider.setValue(0)
-        self.slider.blockSignals(False)
-        self.pct_label.setText("—")
+        self._clear_slider()
         self.revalidate()
 
     def _on_finished(self, name: str) -> None:
@@ -349,10 +307,8 @@ class SpotTicket(TicketBase):
             self.submit.setEnabled(False)
             return None
         errors = dict(result.errors)
-        fields = {"price": self.price, "size": self.size, "total": self.total}
-        for name, fld in fields.items():
-            shown = show_all or (name in self._touched and bool(fld.text().strip()))
-            fld.set_error(errors.get(name) if shown else None)
+        self._show_field_errors({"price": self.price, "size": self.size, "total": self.total}, errors,
+                                self._touched, show_all)
         self.tif_error.setText(errors.get("force", ""))
         self.tif_error.setVisible("force" in errors)
         self.form_error.setText(errors.get("form", ""))
