@@ -409,24 +409,13 @@ class Engine(FuturesMixin):
 
     def spot_cancel(self, api_key: str, symbol: str | None, order_id: str | None = None,
                     client_oid: str | None = None) -> SimOrder:
-        with self._batch():
-            acc = self.account(api_key)
-            order = self._find(acc, order_id, client_oid)
-            if order is None or order.product != SPOT or not order.is_open or (symbol and order.symbol != symbol):
-                raise EngineError("43001", "The order does not exist")
-            self._cancel(acc, order, "")
-            return order
+        return self._cancel_one(api_key, SPOT, symbol, order_id, client_oid, "43001", "The order does not exist")
 
     def spot_cancel_symbol(self, api_key: str, symbol: str) -> list[SimOrder]:
         with self._batch():
             acc = self.account(api_key)
             self._instrument(SPOT, symbol)
-            done = []
-            for order in list(acc.open_orders.values()):
-                if order.product == SPOT and order.symbol == symbol:
-                    self._cancel(acc, order, "")
-                    done.append(order)
-            return done
+            return self._cancel_open(acc, SPOT, symbol)
 
     # --- matching (shared by spot and futures) -----------------------------------------------------------------------
 
@@ -570,6 +559,26 @@ class Engine(FuturesMixin):
             gone = acc.orders.pop(oid)
             if acc.client_oids.get(gone.client_oid) == oid:
                 del acc.client_oids[gone.client_oid]
+
+    def _cancel_one(self, api_key: str, product: str, symbol: str | None, order_id: str | None,
+                    client_oid: str | None, missing_code: str, missing_msg: str) -> SimOrder:
+        """Cancel one open order of `product` (of `symbol` when given); refuse with the product's "no such order"."""
+        with self._batch():
+            acc = self.account(api_key)
+            order = self._find(acc, order_id, client_oid)
+            if order is None or order.product != product or not order.is_open or (symbol and order.symbol != symbol):
+                raise EngineError(missing_code, missing_msg)
+            self._cancel(acc, order, "")
+            return order
+
+    def _cancel_open(self, acc: Account, product: str, symbol: str | None) -> list[SimOrder]:
+        """Cancel every open order of `product` (of `symbol` when given); the cancelled orders."""
+        done = []
+        for order in list(acc.open_orders.values()):
+            if order.product == product and (not symbol or order.symbol == symbol):
+                self._cancel(acc, order, "")
+                done.append(order)
+        return done
 
     def _cancel(self, acc: Account, order: SimOrder, reason: str) -> None:
         if not order.is_open:

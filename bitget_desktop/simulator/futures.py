@@ -607,23 +607,11 @@ class FuturesMixin:
 
     def futures_cancel(self, api_key: str, product: str, symbol: str | None, order_id: str | None = None,
                        client_oid: str | None = None) -> SimOrder:
-        with self._batch():
-            acc = self.account(api_key)
-            order = self._find(acc, order_id, client_oid)
-            if order is None or order.product != product or not order.is_open or (symbol and order.symbol != symbol):
-                raise EngineError("40768", "Order does not exist")
-            self._cancel(acc, order, "")
-            return order
+        return self._cancel_one(api_key, product, symbol, order_id, client_oid, "40768", "Order does not exist")
 
     def futures_cancel_all(self, api_key: str, product: str, symbol: str | None = None) -> list[SimOrder]:
         with self._batch():
-            acc = self.account(api_key)
-            done = []
-            for order in list(acc.open_orders.values()):
-                if order.product == product and (not symbol or order.symbol == symbol):
-                    self._cancel(acc, order, "")
-                    done.append(order)
-            return done
+            return self._cancel_open(self.account(api_key), product, symbol)
 
     def close_positions(self, api_key: str, product: str, symbol: str | None = None,
                         hold_side: str | None = None) -> list[SimOrder]:
