@@ -26,61 +26,10 @@ from bitget_desktop.domain.trading import (
     TradeSide,
 )
 from bitget_desktop.exchange.models import BatchFailure, BatchResult, KeyPermissions, LeverageInfo, OrderAck
+from bitget_desktop.exchange.wire import dec, dec_text, enum_or_none, level_strings, ms, opt_dec, opt_int, yes
 
 Json = Mapping[str, Any]
 _ZERO = Decimal(0)
-
-# -- scalar helpers ----------------------------------------------------------------------------------------------
-
-
-def dec(value: Any, default: Decimal = _ZERO) -> Decimal:
-    """Decimal from a wire string or number ("" / None -> default); floats go through str() to stay exact-ish."""
-    if value is None or value == "":
-        return default
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(value if isinstance(value, str) else str(value))
-
-
-def opt_dec(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    return dec(value)
-
-
-def ms(value: Any, default: int = 0) -> int:
-    if value is None or value == "":
-        return default
-    return int(value)
-
-
-def opt_int(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    return int(Decimal(str(value)))
-
-
-def level_strings(levels: Iterable[Sequence[Any]]) -> list[list[str]]:
-    """Book levels as [[price_str, size_str]]; numbers (mix merge-depth) are turned into their text."""
-    out = []
-    for lvl in levels:
-        p, s = lvl[0], lvl[1]
-        out.append([p if isinstance(p, str) else repr(p), s if isinstance(s, str) else repr(s)])
-    return out
-
-
-def _enum_or_none(enum: Any, value: Any) -> Any:
-    if value is None or value == "":
-        return None
-    try:
-        return enum.parse(value)
-    except ValueError:
-        return None
-
-
-def _yes(value: Any) -> bool:
-    return str(value).strip().lower() in ("yes", "true", "1")
-
 
 # -- public market -----------------------------------------------------------------------------------------------
 
@@ -244,7 +193,7 @@ def parse_spot_order(d: Json) -> Order:
         product_type=ProductType.SPOT,
         side=Side.parse(d["side"]),
         order_type=otype,
-        force=_enum_or_none(TimeInForce, d.get("force")) or TimeInForce.GTC,
+        force=enum_or_none(TimeInForce, d.get("force")) or TimeInForce.GTC,
         price=price,
         size=dec(d.get("size")),
         filled_size=dec(d["accBaseVolume"] if "accBaseVolume" in d else d.get("baseVolume")),  # pushes: acc = total
@@ -297,8 +246,8 @@ def parse_futures_account(d: Json) -> FuturesAccount:
         equity=dec(d.get("accountEquity", d.get("equity"))),
         unrealized_pl=dec(d.get("unrealizedPL")),
         max_transfer_out=dec(d.get("maxTransferOut")),
-        margin_mode=_enum_or_none(MarginMode, d.get("marginMode")),
-        pos_mode=_enum_or_none(PositionMode, d.get("posMode")),
+        margin_mode=enum_or_none(MarginMode, d.get("marginMode")),
+        pos_mode=enum_or_none(PositionMode, d.get("posMode")),
         crossed_leverage=opt_int(d.get("crossedMarginLeverage")),
     )
 
@@ -344,17 +293,17 @@ def parse_leverage_info(data: Json) -> LeverageInfo:
         long_leverage=opt_int(data.get("longLeverage")),
         short_leverage=opt_int(data.get("shortLeverage")),
         cross_leverage=opt_int(data.get("crossMarginLeverage")),
-        margin_mode=_enum_or_none(MarginMode, data.get("marginMode")),
+        margin_mode=enum_or_none(MarginMode, data.get("marginMode")),
     )
 
 
 def _trade_side(value: Any) -> TradeSide | None:
     # one-way pushes say buy_single / sell_single: no open/close meaning
-    return _enum_or_none(TradeSide, value)
+    return enum_or_none(TradeSide, value)
 
 
 def _pos_side(value: Any) -> HoldSide | None:
-    return _enum_or_none(HoldSide, value)  # "net" in one-way mode -> None
+    return enum_or_none(HoldSide, value)  # "net" in one-way mode -> None
 
 
 def parse_mix_order(d: Json, product_type: ProductType) -> Order:
@@ -375,7 +324,7 @@ def parse_mix_order(d: Json, product_type: ProductType) -> Order:
         product_type=product_type,
         side=Side.parse(d["side"]),
         order_type=otype,
-        force=_enum_or_none(TimeInForce, d.get("force")) or TimeInForce.GTC,
+        force=enum_or_none(TimeInForce, d.get("force")) or TimeInForce.GTC,
         price=price,
         size=dec(d.get("size")),
         filled_size=dec(d["accBaseVolume"] if "accBaseVolume" in d else d.get("baseVolume")),  # pushes: acc = total
@@ -383,7 +332,7 @@ def parse_mix_order(d: Json, product_type: ProductType) -> Order:
         status=OrderStatus.parse(d.get("state") or d.get("status")),
         trade_side=_trade_side(d.get("tradeSide")),
         pos_side=_pos_side(d.get("posSide")),
-        reduce_only=_yes(d.get("reduceOnly")),
+        reduce_only=yes(d.get("reduceOnly")),
         fee=fee_value,
         c_time=ms(d.get("cTime")),
         u_time=ms(d.get("uTime"), ms(d.get("cTime"))),
@@ -449,26 +398,21 @@ def parse_batch(data: Json | None) -> BatchResult:
 # -- requests ----------------------------------------------------------------------------------------------------
 
 
-def _text(value: Decimal) -> str:
-    """Plain decimal text (never exponent notation) for the wire."""
-    return format(value, "f")
-
-
 def encode_spot_order(req: OrderRequest) -> dict[str, str]:
     body: dict[str, str] = {
         "symbol": req.symbol,
         "side": req.side.value,
         "orderType": req.order_type.value,
         "force": req.force.value,
-        "size": _text(req.size),
+        "size": dec_text(req.size),
         "clientOid": req.client_oid,
     }
     if req.price is not None:
-        body["price"] = _text(req.price)
+        body["price"] = dec_text(req.price)
     if req.preset_take_profit is not None:
-        body["presetTakeProfitPrice"] = _text(req.preset_take_profit)
+        body["presetTakeProfitPrice"] = dec_text(req.preset_take_profit)
     if req.preset_stop_loss is not None:
-        body["presetStopLossPrice"] = _text(req.preset_stop_loss)
+        body["presetStopLossPrice"] = dec_text(req.preset_stop_loss)
     return body
 
 
@@ -479,22 +423,22 @@ def encode_mix_order(req: OrderRequest) -> dict[str, str]:
         "productType": req.product_type.value,
         "marginMode": (req.margin_mode or MarginMode.CROSSED).value,
         "marginCoin": (req.margin_coin or "").upper(),
-        "size": _text(req.size),
+        "size": dec_text(req.size),
         "side": req.side.value,
         "orderType": req.order_type.value,
         "force": req.force.value,
         "clientOid": req.client_oid,
     }
     if req.price is not None:
-        body["price"] = _text(req.price)
+        body["price"] = dec_text(req.price)
     if req.trade_side is not None:
         body["tradeSide"] = req.trade_side.value
     elif req.reduce_only:
         body["reduceOnly"] = "YES"
     if req.preset_take_profit is not None:
-        body["presetStopSurplusPrice"] = _text(req.preset_take_profit)
+        body["presetStopSurplusPrice"] = dec_text(req.preset_take_profit)
     if req.preset_stop_loss is not None:
-        body["presetStopLossPrice"] = _text(req.preset_stop_loss)
+        body["presetStopLossPrice"] = dec_text(req.preset_stop_loss)
     return body
 
 

@@ -33,7 +33,6 @@ from bitget_desktop.domain.trading import (
     TimeInForce,
     TradeSide,
 )
-from bitget_desktop.exchange.classic.codec import dec, level_strings, ms, opt_dec
 from bitget_desktop.exchange.models import (
     AccountFamily,
     BatchFailure,
@@ -45,6 +44,7 @@ from bitget_desktop.exchange.models import (
     UnifiedCoinAsset,
     UnifiedSymbolConfig,
 )
+from bitget_desktop.exchange.wire import dec, dec_text, enum_or_none, level_strings, ms, opt_dec, yes
 
 Json = Mapping[str, Any]
 _ZERO = Decimal(0)
@@ -104,19 +104,6 @@ def interval(timeframe: Timeframe | str) -> str | None:
     return INTERVALS.get(Timeframe.parse(timeframe))
 
 
-def _yes(value: Any) -> bool:
-    return str(value).strip().lower() in ("yes", "true", "1")
-
-
-def _enum(enum: Any, value: Any) -> Any:
-    if value is None or value == "":
-        return None
-    try:
-        return enum.parse(value)
-    except ValueError:
-        return None
-
-
 def _places(text: Any) -> int:
     return int(Decimal(str(text))) if text not in (None, "") else 0
 
@@ -153,7 +140,7 @@ def parse_settings(data: Json) -> UnifiedAccountSettings:
         except ValueError:
             continue
         configs.append(UnifiedSymbolConfig(
-            product_type=pt, symbol=str(c.get("symbol", "")), margin_mode=_enum(MarginMode, c.get("marginMode")),
+            product_type=pt, symbol=str(c.get("symbol", "")), margin_mode=enum_or_none(MarginMode, c.get("marginMode")),
             leverage=int(Decimal(str(c.get("leverage") or 0))) or None))
     return UnifiedAccountSettings(
         uid=str(data.get("uid", "")),
@@ -342,10 +329,10 @@ def parse_order(d: Json) -> Order:
     if avg is not None and avg == 0:
         avg = None
     side = Side.parse(d["side"])
-    hold = _enum(HoldSide, d.get("posSide") or d.get("holdSide"))
+    hold = enum_or_none(HoldSide, d.get("posSide") or d.get("holdSide"))
     hedge = str(d.get("holdMode", "")).lower() == PositionMode.HEDGE.value
-    trade_side = _enum(TradeSide, d.get("tradeSide")) if pt.is_futures else None
-    reduce_only = _yes(d.get("reduceOnly"))
+    trade_side = enum_or_none(TradeSide, d.get("tradeSide")) if pt.is_futures else None
+    reduce_only = yes(d.get("reduceOnly"))
     if pt.is_futures and hedge and hold is not None:
         # v3 gives the trade direction: buying a long or selling a short opens, the other way closes
         opening = (side is Side.BUY) == (hold is HoldSide.LONG)
@@ -366,7 +353,7 @@ def parse_order(d: Json) -> Order:
         product_type=pt,
         side=side,
         order_type=otype,
-        force=_enum(TimeInForce, d.get("timeInForce")) or TimeInForce.GTC,
+        force=enum_or_none(TimeInForce, d.get("timeInForce")) or TimeInForce.GTC,
         price=price,
         size=size,
         filled_size=dec(d.get("cumExecQty")),
@@ -403,7 +390,7 @@ def parse_fill(d: Json) -> Fill:
         fee_coin=coin,
         maker=str(d.get("tradeScope", "")).lower() == "maker",
         ts=ms(d.get("createdTime"), ms(d.get("execTime"))),
-        trade_side=_enum(TradeSide, d.get("tradeSide")) if pt.is_futures else None,
+        trade_side=enum_or_none(TradeSide, d.get("tradeSide")) if pt.is_futures else None,
         profit=profit if pt.is_futures else None,
     )
 
@@ -456,10 +443,6 @@ def parse_result_list(data: Json | None) -> BatchResult:
 # -- requests --------------------------------------------------------------------------------------------------------
 
 
-def _text(value: Decimal) -> str:
-    return format(value, "f")
-
-
 def encode_order(req: OrderRequest) -> dict[str, str]:
     """POST /api/v3/trade/place-order body.
 
@@ -473,7 +456,7 @@ def encode_order(req: OrderRequest) -> dict[str, str]:
         "category": category(req.product_type),
         "symbol": req.symbol,
         "orderType": req.order_type.value,
-        "qty": _text(req.size),
+        "qty": dec_text(req.size),
         "clientOid": req.client_oid,
     }
     side = req.side
@@ -492,9 +475,9 @@ def encode_order(req: OrderRequest) -> dict[str, str]:
     if req.order_type is OrderType.LIMIT:
         body["timeInForce"] = req.force.value
     if req.price is not None:
-        body["price"] = _text(req.price)
+        body["price"] = dec_text(req.price)
     if req.preset_take_profit is not None:
-        body["takeProfit"] = _text(req.preset_take_profit)
+        body["takeProfit"] = dec_text(req.preset_take_profit)
     if req.preset_stop_loss is not None:
-        body["stopLoss"] = _text(req.preset_stop_loss)
+        body["stopLoss"] = dec_text(req.preset_stop_loss)
     return body
