@@ -20,7 +20,7 @@ from aiohttp import web
 from bitget_desktop.simulator.auth import ApiKeySpec, Auth
 from bitget_desktop.simulator.market import MarketData
 from bitget_desktop.simulator.public_api import register_public_routes
-from bitget_desktop.simulator.wire import ApiError, Clock, error_response, now_ms, ok
+from bitget_desktop.simulator.wire import ApiError, Clock, error_response, now_ms
 
 __all__ = ["Simulator", "SimulatorConfig", "ApiKeySpec", "Faults", "RATE_LIMITS", "build_app"]
 

@@ -88,12 +88,6 @@ class Conn:
                 return
 
 
-@dataclass(frozen=True, slots=True)
-class _PubSub:
-    channel: str
-    tf: Timeframe | None
-
-
 class WsHub:
     """All websocket connections of one simulator and the fan-out of market and engine events to them."""
 

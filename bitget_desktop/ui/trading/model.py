@@ -21,7 +21,6 @@ from bitget_desktop.domain.trading import (
     PositionMode,
     Side,
     TimeInForce,
-    TradeSide,
     translate_intent,
 )
 from bitget_desktop.ui.trading.numbers import FieldError, fmt, parse_amount
@@ -485,7 +484,3 @@ def perp_pct_size(inst: Instrument, pct: int, price: Decimal | None, available: 
     per_unit = price / leverage + price * inst.taker_fee_rate
     size = inst.snap_size(available * share / per_unit)
     return fmt(size) if size > 0 else ""
-
-
-def open_trade_side(intent: Intent, mode: PositionMode) -> TradeSide | None:
-    return translate_intent(intent, mode).trade_side
