@@ -7,7 +7,7 @@ import contextlib
 import time
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -120,6 +120,7 @@ class BookLadder(QWidget):
         self.delegate = DepthBarDelegate(model, self.view)
         self.view.setItemDelegate(self.delegate)
         lay.addWidget(self.view, 1)
+        self.view.viewport().installEventFilter(self)
 
         self.spread_label = QLabel("", self)
         self.spread_label.setObjectName("muted")
@@ -130,6 +131,20 @@ class BookLadder(QWidget):
         self._hold = QTimer(self)
         self._hold.setSingleShot(True)
         self._hold.timeout.connect(self._maybe_fresh)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt API)
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_depth()
+        return super().eventFilter(watched, event)
+
+    def _fit_depth(self) -> None:
+        """As many levels a side as the view has room for (at least 5): a tall dock shows a deeper book."""
+        rows = self.view.viewport().height() // max(1, self.view.verticalHeader().defaultSectionSize())
+        depth = max(5, rows // 2)
+        if depth != self.model.depth:
+            self.model.set_depth(depth)
+            if self._last_book is not None and not self._last_book.stale:
+                self.show_book(self._last_book)
 
     # -- binding ---------------------------------------------------------------------------------------------------
     def bind_session(self, session: Any) -> None:

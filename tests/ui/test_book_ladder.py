@@ -157,14 +157,15 @@ def test_ladder_matches_the_simulator_book_after_thousands_of_updates(qloop: Any
             await handle.close()
             assert updates >= 2000, updates
             assert stale_seen == []  # no update was lost on the way
-            bids, asks = reference(sim, 1)
+            assert ladder.model.depth == ladder.view.viewport().height() // 20 // 2  # as deep as the dock has room
+            bids, asks = reference(sim, 1, ladder.model.depth)
             assert ladder.model.bids == bids and ladder.model.asks == asks
             text = ladder.spread_label.text()
             assert text.startswith(f"spread {asks[0][0] - bids[0][0]}") and "mid " in text
             # aggregated by 10 and 100 ticks, against the reference computed in integers
             for multiple in (10, 100):
                 ladder.set_multiple(multiple)
-                want_bids, want_asks = reference(sim, multiple)
+                want_bids, want_asks = reference(sim, multiple, ladder.model.depth)
                 assert ladder.model.bids == want_bids and ladder.model.asks == want_asks, multiple
             assert [ladder.step_box.itemText(i) for i in range(ladder.step_box.count())] == ["0.1", "1", "10", "100"]
             # the depth bars: cumulative share, largest at the far end of each side
@@ -207,7 +208,7 @@ def test_ladder_is_stale_marked_during_a_forced_gap(qloop: Any, qtbot: Any) -> N
             for _ in range(50):
                 clock.step(20)
             await quiet(sim, session)
-            bids, asks = reference(sim, 1)
+            bids, asks = reference(sim, 1, ladder.model.depth)
             assert ladder.model.bids == bids and ladder.model.asks == asks
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))

@@ -70,6 +70,18 @@ class BookModel(QAbstractTableModel):
         self.price_places, self.size_places = price_places, size_places
         self._changed()
 
+    def set_depth(self, depth: int) -> None:
+        """Show ``depth`` levels a side (the rows change: a model reset); the levels come with the next update."""
+        depth = max(1, int(depth))
+        if depth == self.depth:
+            return
+        self.beginResetModel()
+        self.depth = depth
+        self._bids, self._asks = self._bids[:depth], self._asks[:depth]
+        self._bid_totals, self._ask_totals = self._bid_totals[:depth], self._ask_totals[:depth]
+        self._max_total = max([Decimal(0), *self._bid_totals[-1:], *self._ask_totals[-1:]])
+        self.endResetModel()
+
     def set_step(self, step: Decimal | None) -> None:
         """Aggregate by ``step`` (price units) from the next ``set_book``; None shows every level."""
         self.step = step
