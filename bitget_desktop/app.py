@@ -28,6 +28,7 @@ from bitget_desktop.settings import Settings, SettingsStore, config_dir, data_di
 from bitget_desktop.ui import theme
 from bitget_desktop.ui.main_window import MainWindow
 from bitget_desktop.ui.session import Session
+from bitget_desktop.ui.widgets import describe_error
 
 log = logging.getLogger("bitget_desktop")
 
@@ -154,7 +155,16 @@ class Terminal(QObject):
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_event_loop().create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        """A failed account switch is told to the user (it would otherwise end unseen, its error never read)."""
+        self._tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        log.error("account switch failed: %r", exc)
+        self._notify(f"Switching accounts failed: {describe_error(exc)}")
 
     def _on_switch_requested(self, account: str | None) -> None:
         self._spawn(self.switch(account))

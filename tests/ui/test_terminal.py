@@ -90,3 +90,31 @@ def test_first_run_starts_the_embedded_simulator_and_welcomes(qloop: Any, qtbot:
             await term.aclose()
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))
+
+
+def test_a_failed_account_switch_is_shown(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
+                                          settings_store: SettingsStore, config_dirs: Path) -> None:
+    keyring_store.save("Live", Credentials(*GOOD))
+    settings = settings_store.load()
+    settings.upsert_account(AccountInfo("Live", "live", key_hint="bg_goo…", family="classic"))
+    settings_store.save(settings)
+
+    async def main() -> None:
+        async with simulator() as sim:
+            env = local(sim.rest_url, name="Test exchange")
+            # No "live" environment is configured, so switching to the live account fails in the background task.
+            term = Terminal(settings_store=settings_store, credential_store=keyring_store, seed=7,
+                            force_simulator=True, environments={"demo": env})
+            try:
+                await term.start()
+                assert term.window is not None
+                qtbot.addWidget(term.window)
+                term._on_switch_requested("Live")
+                await wait_until(lambda: "Switching accounts failed" in term.window.error_bar.text,
+                                 what="the failure on screen")
+                assert not term._tasks
+                assert term.session is not None and term.session.account_name is None  # still on the simulator
+            finally:
+                await term.aclose()
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))
