@@ -355,7 +355,10 @@ class Session(QObject):
         self._futures_accounts = {a.margin_coin: a for a in accounts}
         self._positions = {(p.symbol, str(p.product_type), str(p.hold_side)): p for p in positions if p.size}
         for o in [*spot_done, *fut_done, *spot_open, *fut_open]:
-            self._orders[o.order_id] = o
+            known = self._orders.get(o.order_id)
+            # A push that arrived while the snapshot was in flight is newer than the snapshot: keep it.
+            if known is None or o.u_time >= known.u_time:
+                self._orders[o.order_id] = o
         for f in [*fut_fills, *(f for batch in spot_fills for f in batch)]:
             self._fills[f.trade_id] = f
         self._dirty.update({"orders", "fills", "positions", "balances"})

@@ -142,3 +142,36 @@ def test_orders_and_fills_reach_the_blotter_state(qloop: Any) -> None:
                              timeout=10, what="fill pushed")
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))
+
+
+def test_an_older_rest_snapshot_does_not_undo_a_newer_order_push(qloop: Any) -> None:
+    from dataclasses import replace
+
+    from bitget_desktop.domain.market import ProductType
+    from bitget_desktop.domain.trading import OrderRequest, OrderStatus, OrderType, Side
+    from bitget_desktop.exchange.stream import Push
+
+    async def main() -> None:
+        async with simulator() as sim:
+            session = make_session(sim)
+            session.start()
+            await wait_signal(session.ready, timeout=15)
+            inst = session.instrument
+            assert inst is not None and session.book is not None
+            bid = session.book.best_bid()
+            assert bid is not None
+            req = OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.LIMIT, size="0.001",
+                                     price=bid[0] * Decimal("0.9"))
+            ack = await session.client.place_spot_order(req)
+            await wait_until(lambda: any(o.order_id == ack.order_id for o in session.open_orders()),
+                             timeout=10, what="open order pushed")
+            live = next(o for o in session.open_orders() if o.order_id == ack.order_id)
+            # The order's next state reaches the stream while a REST snapshot (taken before it) is still on its way.
+            newer = replace(live, status=OrderStatus.FILLED, filled_size=live.size, u_time=live.u_time + 60_000)
+            session._on_private(Push(Subscription.orders(ProductType.SPOT), "snapshot", [newer], newer.u_time))
+            await session.refresh_account()
+            assert not any(o.order_id == ack.order_id for o in session.open_orders())
+            assert any(o.order_id == ack.order_id and o.status is OrderStatus.FILLED for o in session.order_history())
+            await session.aclose()
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))
