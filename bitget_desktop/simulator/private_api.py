@@ -87,6 +87,18 @@ def _id(p: Params, name: str) -> str | None:
     return v
 
 
+def _order_ref(p: Params) -> tuple[str | None, str | None]:
+    """(orderId, clientOid) of a request that names one order; at least one of the two must be there."""
+    oid, coid = _id(p, "orderId"), _s(p, "clientOid")
+    if oid is None and coid is None:
+        raise EngineError("40019", "Parameter orderId cannot be empty")
+    return oid, coid
+
+
+def _ack(o: Any) -> dict[str, Any]:
+    return {"orderId": o.order_id, "clientOid": o.client_oid}
+
+
 # --- spot ----------------------------------------------------------------------------------------------------------
 
 
@@ -132,7 +144,7 @@ def _spot_place(engine: Engine, key: str, p: Params, symbol: str | None = None) 
         key, symbol or _symbol(p) or "", _s(p, "side") or "", _s(p, "orderType") or "", _s(p, "size"),
         _s(p, "price"), _s(p, "force"), _s(p, "clientOid"),
     )
-    return {"orderId": o.order_id, "clientOid": o.client_oid}
+    return _ack(o)
 
 
 def spot_place(engine: Engine, key: str, p: Params) -> Any:
@@ -140,11 +152,9 @@ def spot_place(engine: Engine, key: str, p: Params) -> Any:
 
 
 def spot_cancel(engine: Engine, key: str, p: Params) -> Any:
-    oid, coid = _id(p, "orderId"), _s(p, "clientOid")
-    if oid is None and coid is None:
-        raise EngineError("40019", "Parameter orderId cannot be empty")
+    oid, coid = _order_ref(p)
     o = engine.spot_cancel(key, _symbol(p, required=False), oid, coid)
-    return {"orderId": o.order_id, "clientOid": o.client_oid}
+    return _ack(o)
 
 
 def _order_list(p: Params, name: str) -> list[Params]:
@@ -182,11 +192,9 @@ def spot_batch_cancel(engine: Engine, key: str, p: Params) -> Any:
     success, failure = [], []
     for item in _order_list(p, "orderList"):
         try:
-            oid, coid = _id(item, "orderId"), _s(item, "clientOid")
-            if oid is None and coid is None:
-                raise EngineError("40019", "Parameter orderId cannot be empty")
+            oid, coid = _order_ref(item)
             o = engine.spot_cancel(key, _symbol(item, required=False) or symbol, oid, coid)
-            success.append({"orderId": o.order_id, "clientOid": o.client_oid})
+            success.append(_ack(o))
         except EngineError as err:
             failure.append(_failure(item, err))
     return {"successList": success, "failureList": failure}
@@ -207,9 +215,7 @@ def _base_quote(engine: Engine, symbol: str) -> tuple[str, str]:
 
 
 def spot_order_info(engine: Engine, key: str, p: Params) -> Any:
-    oid, coid = _id(p, "orderId"), _s(p, "clientOid")
-    if oid is None and coid is None:
-        raise EngineError("40019", "Parameter orderId cannot be empty")
+    oid, coid = _order_ref(p)
     o = engine.find_order(key, oid, coid)
     if o is None or o.product != "SPOT":
         return []
@@ -365,7 +371,7 @@ def _mix_place(engine: Engine, key: str, p: Params, product: str, symbol: str, d
         _s(p, "marginMode") or _s(d, "marginMode"), _s(p, "marginCoin") or _s(d, "marginCoin"),
         _s(p, "presetStopSurplusPrice"), _s(p, "presetStopLossPrice"),
     )
-    return {"orderId": o.order_id, "clientOid": o.client_oid}
+    return _ack(o)
 
 
 def mix_place(engine: Engine, key: str, p: Params) -> Any:
@@ -386,9 +392,7 @@ def mix_batch_place(engine: Engine, key: str, p: Params) -> Any:
 def mix_modify(engine: Engine, key: str, p: Params) -> Any:
     """modify-order: Bitget cancels and re-places (the new order needs a new clientOid)."""
     product, symbol = _product(p), _symbol(p) or ""
-    oid, coid = _id(p, "orderId"), _s(p, "clientOid")
-    if oid is None and coid is None:
-        raise EngineError("40019", "Parameter orderId cannot be empty")
+    oid, coid = _order_ref(p)
     new_coid = _req(p, "newClientOid")
     new_size, new_price = _s(p, "newSize"), _s(p, "newPrice")
     if (new_size is None) != (new_price is None):
@@ -408,16 +412,14 @@ def mix_modify(engine: Engine, key: str, p: Params) -> Any:
     o = engine.futures_place(key, product, symbol, old.side, "limit", size, price, old.force, new_coid,
                              old.trade_side, "YES" if (old.reduce_only and old.trade_side is None) else None,
                              None, None, tp, sl)
-    return {"orderId": o.order_id, "clientOid": o.client_oid}
+    return _ack(o)
 
 
 def mix_cancel(engine: Engine, key: str, p: Params) -> Any:
     product, symbol = _product(p), _symbol(p)
-    oid, coid = _id(p, "orderId"), _s(p, "clientOid")
-    if oid is None and coid is None:
-        raise EngineError("40019", "Parameter orderId cannot be empty")
+    oid, coid = _order_ref(p)
     o = engine.futures_cancel(key, product, symbol, oid, coid)
-    return {"orderId": o.order_id, "clientOid": o.client_oid}
+    return _ack(o)
 
 
 def mix_batch_cancel(engine: Engine, key: str, p: Params) -> Any:
@@ -425,15 +427,13 @@ def mix_batch_cancel(engine: Engine, key: str, p: Params) -> Any:
     items = p.get("orderIdList")
     if not items:
         done = engine.futures_cancel_all(key, product, symbol)
-        return {"successList": [{"orderId": o.order_id, "clientOid": o.client_oid} for o in done], "failureList": []}
+        return {"successList": [_ack(o) for o in done], "failureList": []}
     success, failure = [], []
     for item in _order_list(p, "orderIdList"):
         try:
-            oid, coid = _id(item, "orderId"), _s(item, "clientOid")
-            if oid is None and coid is None:
-                raise EngineError("40019", "Parameter orderId cannot be empty")
+            oid, coid = _order_ref(item)
             o = engine.futures_cancel(key, product, symbol, oid, coid)
-            success.append({"orderId": o.order_id, "clientOid": o.client_oid})
+            success.append(_ack(o))
         except EngineError as err:
             failure.append(_failure(item, err))
     return {"successList": success, "failureList": failure}
@@ -442,7 +442,7 @@ def mix_batch_cancel(engine: Engine, key: str, p: Params) -> Any:
 def mix_cancel_all(engine: Engine, key: str, p: Params) -> Any:
     product = _product(p)
     done = engine.futures_cancel_all(key, product, _symbol(p, required=False))
-    return {"successList": [{"orderId": o.order_id, "clientOid": o.client_oid} for o in done], "failureList": []}
+    return {"successList": [_ack(o) for o in done], "failureList": []}
 
 
 def mix_close_positions(engine: Engine, key: str, p: Params) -> Any:
@@ -458,14 +458,12 @@ def mix_close_positions(engine: Engine, key: str, p: Params) -> Any:
 def mix_click_backhand(engine: Engine, key: str, p: Params) -> Any:
     product, symbol = _product(p), _symbol(p) or ""
     o = engine.click_backhand(key, product, symbol, _s(p, "clientOid"))
-    return {"orderId": o.order_id, "clientOid": o.client_oid}
+    return _ack(o)
 
 
 def mix_detail(engine: Engine, key: str, p: Params) -> Any:
     product, symbol = _product(p), _symbol(p)
-    oid, coid = _id(p, "orderId"), _s(p, "clientOid")
-    if oid is None and coid is None:
-        raise EngineError("40019", "Parameter orderId cannot be empty")
+    oid, coid = _order_ref(p)
     o = engine.find_order(key, oid, coid)
     if o is None or o.product != product or (symbol and o.symbol != symbol):
         raise EngineError("40109", "The data of the order cannot be found, please confirm the order number")
