@@ -340,7 +340,8 @@ class WsHub:
                 if ch != channel or p != product:
                     continue
                 data = self._filter(data_list, ident)
-                if data:
+                # `positions` is a full snapshot: "no open positions" is news too (the last one just closed).
+                if data or channel == "positions":
                     conn.send(self._push("snapshot", arg, _dumps(data), ts))
 
     def _book_data(self, spec: InstrumentSpec, depth: int | None) -> dict[str, Any]:

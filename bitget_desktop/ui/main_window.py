@@ -356,6 +356,9 @@ class MainWindow(QMainWindow):
             view.horizontalHeader().setStretchLastSection(True)
             self.blotter_views[name] = view
             self.blotter.addTab(view, title)
+        # Right-click on a position: Close (market), Close limit, Reverse.
+        if hasattr(self.trading, "install_position_menu"):
+            self.position_menu = self.trading.install_position_menu(self.blotter_views["positions"])
         self.blotter_dock = self._dock("Blotter", "blotterDock", self.blotter, bottom)
         self.resizeDocks([self.symbols_dock, self.book_dock, self.trades_dock], [400, 300, 260],
                          Qt.Orientation.Horizontal)
@@ -411,6 +414,7 @@ class MainWindow(QMainWindow):
         ("Ctrl+Shift+A", "Manage accounts"),
         ("Ctrl+Shift+L", "Switch light / dark theme"),
         ("Ctrl+Shift+N", "New chart (its own symbol and interval)"),
+        ("Ctrl+Shift+X", "Cancel all open orders (order-ticket symbols)"),
         ("End", "Chart: follow the newest candle"),
         ("← → ↑ ↓ Home", "Chart: pan and zoom"),
         ("Click / double-click", "Book level / chart price pane: that price into the order ticket"),
