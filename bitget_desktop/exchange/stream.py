@@ -104,6 +104,19 @@ Handler = Callable[[Event], Any]
 # -- routing (sans-I/O) ------------------------------------------------------------------------------------------
 
 
+def _keep_task(tasks: set[Any], aw: Awaitable[Any]) -> None:
+    """Run a handler's awaitable as a task held in `tasks` until it ends; a failure is logged, not left unread."""
+    task = asyncio.ensure_future(aw)
+    tasks.add(task)
+
+    def done(t: asyncio.Future[Any]) -> None:
+        tasks.discard(t)
+        if not t.cancelled() and t.exception() is not None:
+            log.error("stream handler task failed", exc_info=t.exception())
+
+    task.add_done_callback(done)
+
+
 class _Route:
     __slots__ = ("sub", "handlers", "book")
 
@@ -178,9 +191,7 @@ class Router:
                 self._spawn(result)
 
     def _keep(self, aw: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(aw)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        _keep_task(self._tasks, aw)
 
     def broadcast(self, event: Event) -> None:
         for route in tuple(self._routes.values()):
@@ -379,9 +390,7 @@ class Connection:
 
     # -- internals
     def _spawn(self, aw: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(aw)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        _keep_task(self._tasks, aw)
 
     def _request_resubscribe(self, sub: Subscription) -> None:
         self._queue("unsubscribe", sub)
