@@ -86,20 +86,36 @@ class StoreItem(pg.GraphicsObject):
         self.store.update_last(o, h, l, c, v)
         self.data_changed(repaint=False)
 
-    def data_changed(self, repaint: bool = True) -> None:
-        """Tell the item its store changed (also used when several items share one store)."""
-        self._sync_bounds()
-        if repaint:
+    def data_changed(self, repaint: bool = True, from_index: int | None = None) -> None:
+        """Tell the item its store changed (also used when several items share one store).
+
+        ``from_index``: only candles from this index on changed (a live update of the newest candle); if the
+        bounds stay the same, only their columns are repainted, not the whole pane. A change of the view
+        (a new candle scrolling the chart, a new y fit) repaints everything anyway.
+        """
+        bounds_changed = self._sync_bounds()
+        if not repaint:
+            return
+        st = self.store
+        key = self._cache_key
+        if from_index is None or bounds_changed or key is None or not 0 <= from_index < len(st) or key[3] <= 0:
             self.update()
+            return
+        margin = 2.0 / key[3]  # 2 px in seconds (key[3]: px per second when last painted)
+        x0 = float(st.ts[from_index]) / 1000.0 - margin
+        x1 = (st.last_ts + st.interval_ms) / 1000.0 + margin  # type: ignore[operator]
+        b = self._bounds
+        self.update(QtCore.QRectF(x0, b.top(), x1 - x0, b.height()))
 
     # ----- geometry ------------------------------------------------------------------------------------------
     def _y_extent(self) -> tuple[float, float]:
         raise NotImplementedError
 
-    def _sync_bounds(self) -> None:
+    def _sync_bounds(self) -> bool:
+        """Bring the bounding rect in line with the store; True if it changed."""
         st = self.store
         if st.version == self._bounds_version:
-            return
+            return False
         self._bounds_version = st.version
         if not len(st):
             rect = QtCore.QRectF()
@@ -111,6 +127,8 @@ class StoreItem(pg.GraphicsObject):
         if rect != self._bounds:
             self.prepareGeometryChange()
             self._bounds = rect
+            return True
+        return False
 
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt API)
         return QtCore.QRectF(self._bounds)

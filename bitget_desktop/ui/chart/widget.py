@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import overlays
 from .candle_item import CandlestickItem
+from .grid_item import GridItem
 from .line_item import SeriesLineItem
 from .store import CLOSE, OPEN, CandleStore
 from .theme import DARK, ChartTheme
@@ -104,6 +105,10 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         self.volume = VolumeItem(self.store, theme)
         self.price_plot.addItem(self.candles)
         self.volume_plot.addItem(self.volume)
+        self._grids: dict[str, GridItem] = {
+            "price": GridItem(self.price_vb, self.date_axis, self.price_plot.getAxis("right"), theme),
+            "volume": GridItem(self.volume_vb, self.date_axis, self.volume_plot.getAxis("right"), theme),
+        }
 
         # crosshair
         self._vlines = [pg.InfiniteLine(angle=90, movable=False) for _ in range(3)]
@@ -173,7 +178,11 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         axis.setWidth(AXIS_WIDTH)
         axis.enableAutoSIPrefix(False)
         plot.getViewBox().setMouseEnabled(x=True, y=False)
-        plot.showGrid(x=True, y=True)
+        # The grid is a GridItem per pane, not pyqtgraph's (which makes each axis repaint its whole pane); the
+        # axes keep their rendering as a device pixmap until their range changes.
+        plot.showGrid(x=False, y=False)
+        for name in ("right", "bottom"):
+            plot.getAxis(name).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     # ----- theme ---------------------------------------------------------------------------------------------
     def set_theme(self, theme: ChartTheme) -> None:
@@ -185,7 +194,8 @@ class ChartWidget(pg.GraphicsLayoutWidget):
                 ax = plot.getAxis(name)
                 ax.setPen(pg.mkPen(theme.foreground))
                 ax.setTextPen(pg.mkPen(theme.foreground))
-            plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+        for grid in self._grids.values():
+            grid.set_theme(theme)
         self.candles.set_theme(theme)
         self.volume.set_theme(theme)
         cross = pg.mkPen(theme.crosshair, style=QtCore.Qt.PenStyle.DashLine)
@@ -327,8 +337,8 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         if full or changed is not None:
             for track, items in self._tracks:
                 track.recompute(self.store, None if full else changed)
-            self.candles.data_changed()
-            self.volume.data_changed()
+            self.candles.data_changed(from_index=None if full else changed)
+            self.volume.data_changed(from_index=None if full else changed)
             for _, items in self._tracks:
                 for item in items:
                     item.data_changed()
@@ -339,9 +349,23 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             elif self._follow and len(self.store):
                 self._scroll_to_live(keep_width=True)
             self.fit_y()
+            self._settle_views()
             self._refresh_readout()
         self.flush_count += 1
         self.frame_flushed.emit()
+
+    def _settle_views(self) -> None:
+        """Apply range changes to the view matrices now, not lazily in the next paint.
+
+        pyqtgraph updates a ViewBox's matrix when it prepares a paint; items that follow the view (the tags, the
+        crosshair lines) then ask for another paint, so each frame was painted twice, and tags placed before
+        that (mapFromView) used the previous frame's matrix.
+        """
+        for vb in (self.price_vb, self.volume_vb):
+            vb.updateMatrix()
+        if self.lower_plot is not None:
+            self.lower_plot.getViewBox().updateMatrix()
+        self._place_tags()
 
     # ----- view ----------------------------------------------------------------------------------------------
     @property
@@ -392,8 +416,18 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             return
         lo, hi, vmax = r
         pad = (hi - lo) * 0.08 or abs(hi) * 0.01 or 1.0
-        self.price_vb.setYRange(lo - pad, hi + pad, padding=0)
-        self.volume_vb.setYRange(0, (vmax or 1.0) * 1.08, padding=0)
+        (_, _), (c0, c1) = self.price_vb.viewRange()
+        # Keep the current range while it shows the candles with some margin and is not much looser than a fresh
+        # fit: a live candle moving inside the padding then changes no range, so the frame repaints only its
+        # column instead of both panes and the price axis.
+        m = pad * 0.25
+        if not (c0 <= lo - m and c1 >= hi + m and c1 - c0 <= (hi - lo + 2 * pad) * 1.1):
+            self.price_vb.setYRange(lo - pad, hi + pad, padding=0)
+        vmax = vmax or 1.0
+        (_, _), (c0, c1) = self.volume_vb.viewRange()
+        if not (c0 == 0 and vmax * 1.02 <= c1 <= vmax * 1.25):
+            # a growing live volume gets room to grow before the next refit
+            self.volume_vb.setYRange(0, vmax * (1.15 if vmax * 1.02 > c1 > 0 else 1.08), padding=0)
         self._fit_lower(x0, x1)
 
     def _fit_lower(self, x0: float, x1: float) -> None:
@@ -694,6 +728,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             self.lower_plot.removeItem(self._vlines[2])  # reused by the next lower pane
             self.removeItem(self.lower_plot)
             self.lower_plot = None
+            self._grids.pop("lower", None)
             self.volume_plot.setAxisItems({"bottom": self.date_axis})
             self.volume_plot.showAxis("bottom")
         if name is None:
@@ -705,6 +740,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(2, 1)
         self._setup_plot(self.lower_plot)
         self.lower_plot.setXLink(self.price_plot)
+        self._grids["lower"] = GridItem(self.lower_plot.getViewBox(), axis, self.lower_plot.getAxis("right"), self.theme)
         self.lower_plot.getViewBox().sigRangeChangedManually.connect(self._on_manual_range)
         for level in (30.0, 70.0) if name.lower() == "rsi" else (0.0,):
             line = pg.InfiniteLine(angle=0, movable=False, pos=level)

@@ -1,0 +1,145 @@
+"""GridItem: the chart's grid lines, drawn under the candles with one drawLines call per tick level.
+
+pyqtgraph draws a grid by stretching the axis ticks across the linked view: the axis' bounding rect then covers the
+whole pane, so every axis change repaints the pane, and the lines are replayed from the axis' QPicture with
+translucent pens on every paint. That was most of a live frame. This item asks the same axes for their tick values
+(so the lines sit at the labels), caches the device-space lines per (range, size), and draws them with opaque
+colours pre-blended with the background, without antialiasing.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .theme import ChartTheme
+
+# Below everything the ViewBox shows (its childGroup sits at z 0), above its (unused) background item.
+GRID_Z = -1e5
+
+
+def blend(fg: str, bg: str, alpha: float) -> QtGui.QColor:
+    """``fg`` at ``alpha`` (0..1) over ``bg``, as an opaque colour."""
+    f, b = QtGui.QColor(fg), QtGui.QColor(bg)
+    return QtGui.QColor(
+        round(f.red() * alpha + b.red() * (1 - alpha)),
+        round(f.green() * alpha + b.green() * (1 - alpha)),
+        round(f.blue() * alpha + b.blue() * (1 - alpha)),
+    )
+
+
+class GridItem(QtWidgets.QGraphicsObject):
+    """Grid of one ViewBox: horizontal lines at ``y_axis``' ticks, vertical lines at ``x_axis``' ticks.
+
+    A child of the ViewBox (not of its scaled childGroup), so it works in the box's pixels and its bounding rect is
+    the pane; it repaints when the view range or size changes and otherwise costs only its draw calls.
+    """
+
+    def __init__(self, vb: pg.ViewBox, x_axis: pg.AxisItem | None, y_axis: pg.AxisItem | None,
+                 theme: ChartTheme) -> None:
+        super().__init__()
+        self.vb = vb
+        self.x_axis = x_axis
+        self.y_axis = y_axis
+        self.setZValue(GRID_Z)
+        self.setParentItem(vb)
+        self._rect = QtCore.QRectF()
+        self._key: tuple | None = None
+        self._levels: list[tuple[QtGui.QPen, list[QtCore.QLineF]]] = []
+        self.set_theme(theme)
+        vb.sigRangeChanged.connect(self._changed)
+        vb.sigResized.connect(self._resized)
+        self._resized()
+
+    def set_theme(self, theme: ChartTheme) -> None:
+        self.theme = theme
+        self._pens: dict[int, QtGui.QPen] = {}
+        self._key = None
+        self.update()
+
+    def _pen(self, alpha: float) -> QtGui.QPen:
+        """An opaque pen looking like the foreground at ``alpha`` over the background (cached per 1/255)."""
+        k = max(0, min(255, round(alpha * 255)))
+        q = self._pens.get(k)
+        if q is None:
+            q = QtGui.QPen(blend(self.theme.foreground, self.theme.background, k / 255))
+            q.setWidth(1)
+            q.setCosmetic(True)
+            q.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+            self._pens[k] = q
+        return q
+
+    def _resized(self, *args: object) -> None:
+        rect = self.vb.rect()
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = QtCore.QRectF(rect)
+        self._changed()
+
+    def _changed(self, *args: object) -> None:
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt API)
+        return QtCore.QRectF(self._rect)
+
+    @staticmethod
+    def _ticks(axis: pg.AxisItem, lo: float, hi: float, length: float) -> list[list[float]]:
+        if axis is None or hi <= lo or length <= 0:
+            return []
+        if isinstance(axis, pg.DateAxisItem) and not hasattr(axis, "fontMetrics"):
+            # set by its first paint (generateDrawSpecs); the grid may paint first
+            axis.fontMetrics = QtGui.QFontMetrics(axis.style["tickFont"] or QtGui.QFont())
+        # The axis measures its span as its length + 2 px; asking with the same size gives the same ticks.
+        return [list(values) for _, values in axis.tickValues(lo, hi, length + 2)]
+
+    def lines(self) -> list[tuple[QtGui.QPen, list[QtCore.QLineF]]]:
+        """(pen, lines in ViewBox pixels) per tick level, cached per view range, size and theme."""
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        r = self._rect
+        w, h = r.width(), r.height()
+        key = (x0, x1, y0, y1, w, h)
+        if key == self._key:
+            return self._levels
+        self._key = key
+        levels: list[tuple[float, list[QtCore.QLineF]]] = []
+        seen: set[int] = set()
+        if y1 > y0 and h > 0:
+            sy = h / (y1 - y0)
+            for level, values in enumerate(self._ticks(self.y_axis, y0, y1, h)):
+                out = []
+                for v in values:
+                    py = int(round((y1 - v) * sy))
+                    if 0 <= py < h and py not in seen:
+                        seen.add(py)
+                        out.append(QtCore.QLineF(0.0, py + 0.5, w, py + 0.5))
+                if out:
+                    levels.append((self._level_alpha(level, h, len(values)), out))
+        seen.clear()
+        if x1 > x0 and w > 0:
+            sx = w / (x1 - x0)
+            for level, values in enumerate(self._ticks(self.x_axis, x0, x1, w)):
+                out = []
+                for v in values:
+                    px = int(round((v - x0) * sx))
+                    if 0 <= px < w and px not in seen:
+                        seen.add(px)
+                        out.append(QtCore.QLineF(px + 0.5, 0.0, px + 0.5, h))
+                if out:
+                    levels.append((self._level_alpha(level, w, len(values)), out))
+        levels.sort(key=lambda t: t[0])  # fainter levels first, majors on top where they cross
+        self._levels = [(self._pen(a), lines) for a, lines in levels]
+        return self._levels
+
+    def _level_alpha(self, level: int, length: float, n: int) -> float:
+        # pyqtgraph's grid: grid alpha for the major ticks, /2, /3 for the finer levels, fading out as they get
+        # denser than one per 20 px.
+        return self.theme.grid_alpha / (level + 1) * min(1.0, max(0.0, 0.05 * (length + 2) / (n + 1)))
+
+    def paint(self, p: QtGui.QPainter, *args: object) -> None:
+        levels = self.lines()
+        if not levels:
+            return
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+        for pen, lines in levels:
+            p.setPen(pen)
+            p.drawLines(lines)
