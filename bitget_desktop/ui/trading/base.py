@@ -15,14 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from bitget_desktop.domain.errors import BitgetError, OrderNotFound, UncertainOrderState
 from bitget_desktop.domain.market import Instrument
-from bitget_desktop.domain.trading import Order, OrderRequest, OrderStatus, TimeInForce
+from bitget_desktop.domain.trading import Order, OrderRequest, OrderStatus, OrderType, TimeInForce
 from bitget_desktop.ui.trading.confirm import ConfirmDialog
-from bitget_desktop.ui.trading.model import DEFAULT_FAT_FINGER_PCT, MarketState
+from bitget_desktop.ui.trading.model import DEFAULT_FAT_FINGER_PCT, MarketState, snap_field
 from bitget_desktop.ui.trading.numbers import fmt
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,27 @@ class TicketBase(QWidget):
     async def aclose(self) -> None:
         """Cancel the tasks this ticket owns (those spawned on a Session are the Session's)."""
         await self._owner.aclose()
+
+    @Slot(object)
+    def set_price(self, price: Decimal) -> None:
+        """A price clicked on the book or the chart: a limit order at that price (snapped to the tick)."""
+        inst = self.instrument
+        if inst is None or price is None:
+            return
+        if self.kind.value() is not OrderType.LIMIT:
+            self.kind.set_value(OrderType.LIMIT)
+            self._on_kind()
+        self.price.set_text(snap_field(inst, "price", fmt(Decimal(price))))
+        self._touched.add("price")
+        self._price_set()
+        self.revalidate()
+
+    def _on_kind(self) -> None:
+        """The order type changed: the subclass enables and labels its fields for it."""
+        raise NotImplementedError
+
+    def _price_set(self) -> None:
+        """The price was set from outside (before revalidation); the spot ticket relinks size and total."""
 
     # -- building blocks both tickets lay out the same way ------------------------------------------------------
     def _field_grid(self, rows: Iterable[tuple[QLabel, QWidget]]) -> QGridLayout:

@@ -7,7 +7,7 @@ import time
 from decimal import Decimal
 from typing import Any, Iterable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -308,18 +308,6 @@ class PerpTicket(TicketBase):
         self.positions = [p for p in positions if p.symbol == inst.symbol and p.product_type is inst.product_type
                           and p.size > 0]
         self._rebuild_positions()
-        self.revalidate()
-
-    @Slot(object)
-    def set_price(self, price: Decimal) -> None:
-        inst = self.instrument
-        if inst is None or price is None:
-            return
-        if self.kind.value() is not OrderType.LIMIT:
-            self.kind.set_value(OrderType.LIMIT)
-            self._on_kind()
-        self.price.set_text(snap_field(inst, "price", fmt(Decimal(price))))
-        self._touched.add("price")
         self.revalidate()
 
     async def refresh(self) -> None:

@@ -6,7 +6,6 @@ import time
 from decimal import Decimal
 from typing import Any, Iterable
 
-from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from bitget_desktop.domain.errors import BitgetError
@@ -151,19 +150,8 @@ class SpotTicket(TicketBase):
         self._show_available()
         self.revalidate()
 
-    @Slot(object)
-    def set_price(self, price: Decimal) -> None:
-        """A price clicked on the book or the chart: a limit order at that price (snapped to the tick)."""
-        inst = self.instrument
-        if inst is None or price is None:
-            return
-        if self.kind.value() is not OrderType.LIMIT:
-            self.kind.set_value(OrderType.LIMIT)
-            self._on_mode()
-        self.price.set_text(snap_field(inst, "price", fmt(Decimal(price))))
-        self._touched.add("price")
+    def _price_set(self) -> None:
         self._relink("price")
-        self.revalidate()
 
     async def refresh(self) -> None:
         """Read the ticker and the balances from the exchange."""
@@ -189,6 +177,9 @@ class SpotTicket(TicketBase):
         qp = min(inst.quote_places or inst.price_places, 8)
         self.available.setText(f"Available: {fmt(self.quote_available, 2 if qp >= 2 else qp)} {inst.quote_coin}"
                                f"  ·  {fmt(self.base_available, inst.size_places)} {inst.base_coin}")
+
+    def _on_kind(self) -> None:
+        self._on_mode()  # spot fields follow side and kind together
 
     def _on_mode(self) -> None:
         inst = self.instrument
