@@ -36,12 +36,15 @@ class SeriesLineItem(pg.GraphicsObject):
         self._rect = QtCore.QRectF()
         self._path: QtGui.QPainterPath | None = None
         self._key: tuple | None = None
+        self._step = 1  # thinning step of the drawn path
 
     def set_color(self, color: str) -> None:
         self._pen = pen(color, self._pen.widthF())
         self.update()
 
-    def data_changed(self) -> None:
+    def data_changed(self, from_index: int | None = None) -> None:
+        """The store or the values changed (``from_index``: only from that candle on, e.g. a live update: if the
+        bounds stay the same, only the tail of the line is repainted)."""
         st = self.store
         if len(st):
             x0 = st.first_ts / 1000.0  # type: ignore[operator]
@@ -50,10 +53,27 @@ class SeriesLineItem(pg.GraphicsObject):
             rect = QtCore.QRectF(x0, y0, x1 - x0, max(y1 - y0, 1e-12))
         else:
             rect = QtCore.QRectF()
+        key = self._key
+        self._key = None
+        if from_index is not None and not rect.isEmpty():
+            # live: keep a rect that still holds the line; grow it with some room so a rising tail does not
+            # change the geometry (a full repaint) on every tick
+            if self._rect.contains(rect):
+                rect = self._rect
+            elif rect.left() == self._rect.left() and rect.right() == self._rect.right():
+                room = rect.height() * 0.05
+                rect = rect.united(self._rect).adjusted(0, -room, 0, room)
         if rect != self._rect:
             self.prepareGeometryChange()
             self._rect = rect
-        self._key = None
+        elif from_index is not None and key is not None and 0 <= from_index < len(st) and key[3] > 0:
+            # the line through the thinned points changes from the drawn point before from_index on
+            i = max(0, from_index - 1 - self._step)
+            margin = 4.0 / key[3]  # px in seconds: pen width and rounding
+            x0 = float(st.ts[i]) / 1000.0 - margin
+            x1 = (st.last_ts + st.interval_ms) / 1000.0 + margin  # type: ignore[operator]
+            self.update(QtCore.QRectF(x0, rect.top(), x1 - x0, rect.height()))
+            return
         self.update()
 
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
@@ -90,6 +110,7 @@ class SeriesLineItem(pg.GraphicsObject):
             return None
         width_px = max((x1 - x0) * sx, 1.0)
         step = max(1, int((i1 - i0) / (2 * width_px)))
+        self._step = step
         idx = slice(i0, i1, step)
         xs = (st.ts[idx] + st.interval_ms * 0.5) * (sx / 1000.0) + dx
         ys = vals[idx] * sy + dy

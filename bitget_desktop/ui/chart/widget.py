@@ -136,6 +136,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         self._crosshair_x: float | None = None
 
         self._last_line = pg.InfiniteLine(angle=0, movable=False)
+        self._last_color: str | None = None
         self._last_line.setVisible(False)
         self.price_plot.addItem(self._last_line, ignoreBounds=True)
         self._last_tag = pg.TextItem(anchor=(1, 0.5))
@@ -214,6 +215,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             for item in items:
                 item.set_color(theme.overlay[i % len(theme.overlay)])
         self._apply_order_lines()
+        self._last_color = None
         self._update_last_price()
         self._update_legend()
         self.update()
@@ -341,7 +343,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             self.volume.data_changed(from_index=None if full else changed)
             for _, items in self._tracks:
                 for item in items:
-                    item.data_changed()
+                    item.data_changed(None if full else changed)
             self._update_last_price()
             if self._need_initial_view and len(self.store):
                 self._need_initial_view = False
@@ -635,12 +637,17 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             return
         _, o, _, _, c, _ = st.candle(-1)
         color = self.theme.up if c >= o else self.theme.down
-        self._last_line.setPen(pg.mkPen(color, style=QtCore.Qt.PenStyle.DotLine))
+        if color != self._last_color:  # pens, brushes and a tag repaint only when the direction flips
+            self._last_color = color
+            self._last_line.setPen(pg.mkPen(color, style=QtCore.Qt.PenStyle.DotLine))
+            self._last_tag.fill = pg.mkBrush(color)
+            self._last_tag.setColor("#ffffff")
+            self._last_tag.update()
         self._last_line.setPos(c)
         self._last_line.setVisible(True)
-        self._last_tag.fill = pg.mkBrush(color)
-        self._last_tag.setColor("#ffffff")
-        self._last_tag.setText(f"{c:.{self.price_decimals}f}")
+        text = f"{c:.{self.price_decimals}f}"
+        if text != self._last_tag.textItem.toPlainText():
+            self._last_tag.setText(text)
         self._last_tag.setVisible(True)
         self._place_tags()
 

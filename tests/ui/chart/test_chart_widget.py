@@ -330,3 +330,80 @@ def test_sync_from_the_domain_candle_series(chart) -> None:
     assert chart.sync_from(series_hole) == "reloaded"
     assert chart.x_range() == pytest.approx(view)
     np.testing.assert_array_equal(chart.store.ts, series_hole.ts)
+
+
+def test_grid_lines_sit_at_the_axis_ticks(chart, data, qtbot) -> None:
+    chart.set_series(data)
+    chart.grab()
+    for vb, axis, orient in ((chart.price_vb, chart.price_plot.getAxis("right"), "h"),
+                             (chart.volume_vb, chart.date_axis, "v")):
+        img = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+        p = QtGui.QPainter(img)
+        _, ticks, _ = axis.generateDrawSpecs(p)  # what the axis draws: (pen, start, end) per tick
+        p.end()
+        if orient == "h":
+            want = sorted(round(axis.mapToScene(a).y()) for _, a, _ in ticks)
+        else:
+            want = sorted(round(axis.mapToScene(a).x()) for _, a, _ in ticks)
+        grid = chart._grids["price" if orient == "h" else "volume"]
+        got = []
+        for _, lines in grid.lines():
+            for ln in lines:
+                pt = vb.mapToScene(ln.p1())
+                if orient == "h" and ln.dy() == 0:
+                    got.append(pt.y())
+                elif orient == "v" and ln.dx() == 0:
+                    got.append(pt.x())
+        assert len(want) >= 3
+        for w in want:  # every tick of the axis has a grid line (within the rounding of a pixel)
+            assert min(abs(g - w) for g in got) <= 1.0, (orient, w, sorted(got))
+
+
+def test_grid_is_visible_and_follows_the_theme(chart, data) -> None:
+    from bitget_desktop.ui.chart.grid_item import blend
+
+    chart.set_series(data)
+    for theme in (DARK, LIGHT):
+        chart.set_theme(theme)
+        major = blend(theme.foreground, theme.background, theme.grid_alpha).name()
+        img = chart.grab().toImage()
+        assert rgb_counts(img, major)[0] > 2000  # whole lines across both panes, opaque pre-blended colour
+
+
+def test_a_live_update_paints_once_and_only_what_changed(chart, data, qtbot) -> None:
+    chart.set_series(data)
+    chart.add_sma(20)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    regions: list[QtGui.QRegion] = []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, ev):  # noqa: N802, ANN001
+            if ev.type() == QtCore.QEvent.Type.Paint:
+                regions.append(QtGui.QRegion(ev.region()))
+            return False
+
+    _, o, h, lo, c, v = chart.store.candle(-1)
+    mid = (h + lo) / 2
+    chart.update_last(o, h, lo, mid + (h - lo) * 0.03, v)  # a first tick may widen the SMA's extent once
+    chart.flush()
+    QtWidgets.QApplication.processEvents()
+    spy = Spy()
+    chart.viewport().installEventFilter(spy)
+    vp = chart.viewport().rect()
+    for k in range(3):  # inside the candle's range: no view change, no y refit
+        chart.update_last(o, h, lo, mid + k * (h - lo) * 0.01, v)
+        chart.flush()
+        QtWidgets.QApplication.processEvents()
+    assert len(regions) == 3  # one paint per frame
+    for r in regions:
+        area = sum(rect.width() * rect.height() for rect in r)
+        assert area < vp.width() * vp.height() * 0.15  # the newest column, the last-price line and tag, readout
+    # a new candle scrolls the view: one full paint
+    regions.clear()
+    chart.append(int(chart.store.last_ts) + MINUTE, c, c, c, c, 1.0)
+    chart.flush()
+    QtWidgets.QApplication.processEvents()
+    assert len(regions) == 1
+    assert regions[0].boundingRect().width() >= chart.price_vb.sceneBoundingRect().width()  # the panes, not the y axes
+    chart.viewport().removeEventFilter(spy)
