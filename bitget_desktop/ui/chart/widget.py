@@ -429,7 +429,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         (_, _), (c0, c1) = self.volume_vb.viewRange()
         if not (c0 == 0 and vmax * 1.02 <= c1 <= vmax * 1.25):
             # a growing live volume gets room to grow before the next refit
-            self.volume_vb.setYRange(0, vmax * (1.15 if vmax * 1.02 > c1 > 0 else 1.08), padding=0)
+            self.volume_vb.setYRange(0, vmax * (1.15 if vmax * 0.8 <= c1 < vmax * 1.02 else 1.08), padding=0)
         self._fit_lower(x0, x1)
 
     def _fit_lower(self, x0: float, x1: float) -> None:

@@ -347,12 +347,12 @@ def test_grid_lines_sit_at_the_axis_ticks(chart, data, qtbot) -> None:
             want = sorted(round(axis.mapToScene(a).x()) for _, a, _ in ticks)
         grid = chart._grids["price" if orient == "h" else "volume"]
         got = []
-        for _, lines in grid.lines():
-            for ln in lines:
-                pt = vb.mapToScene(ln.p1())
-                if orient == "h" and ln.dy() == 0:
+        for _, rects in grid.lines():
+            for r in rects:
+                pt = vb.mapToScene(r.topLeft())
+                if orient == "h" and r.height() == 1:
                     got.append(pt.y())
-                elif orient == "v" and ln.dx() == 0:
+                elif orient == "v" and r.width() == 1:
                     got.append(pt.x())
         assert len(want) >= 3
         for w in want:  # every tick of the axis has a grid line (within the rounding of a pixel)
