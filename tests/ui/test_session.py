@@ -25,6 +25,22 @@ def make_session(sim: Any, symbols: list[str] | None = None) -> Session:
     return session
 
 
+async def place_resting_buy(session: Session) -> Any:
+    """A spot limit buy 10 % under the bid (it rests); returns its ack once the orders push shows it open."""
+    from bitget_desktop.domain.trading import OrderRequest, OrderType, Side
+
+    inst = session.instrument
+    assert inst is not None and session.book is not None
+    bid = session.book.best_bid()
+    assert bid is not None
+    resting = OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.LIMIT, size="0.001",
+                                 price=bid[0] * Decimal("0.9"))
+    ack = await session.client.place_spot_order(resting)
+    await wait_until(lambda: any(o.order_id == ack.order_id for o in session.open_orders()),
+                     timeout=10, what="open order pushed")
+    return ack
+
+
 def test_session_streams_market_and_account(qloop: Any) -> None:
     async def main() -> None:
         async with simulator() as sim:
@@ -124,14 +140,8 @@ def test_orders_and_fills_reach_the_blotter_state(qloop: Any) -> None:
             await wait_until(lambda: session.health.streams.get("account") is not None
                              and session.health.streams["account"].state == "live", what="account stream")
             inst = session.instrument
-            assert inst is not None and session.book is not None
-            bid = session.book.best_bid()
-            assert bid is not None
-            resting = OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.LIMIT, size="0.001",
-                                         price=bid[0] * Decimal("0.9"))
-            ack = await session.client.place_spot_order(resting)
-            await wait_until(lambda: any(o.order_id == ack.order_id for o in session.open_orders()),
-                             timeout=10, what="open order pushed")
+            assert inst is not None
+            ack = await place_resting_buy(session)
             await session.client.cancel_spot_order(inst.symbol, order_id=ack.order_id)
             await wait_until(lambda: any(o.order_id == ack.order_id for o in session.order_history()),
                              timeout=10, what="cancelled order in history")
@@ -148,7 +158,7 @@ def test_an_older_rest_snapshot_does_not_undo_a_newer_order_push(qloop: Any) -> 
     from dataclasses import replace
 
     from bitget_desktop.domain.market import ProductType
-    from bitget_desktop.domain.trading import OrderRequest, OrderStatus, OrderType, Side
+    from bitget_desktop.domain.trading import OrderStatus
     from bitget_desktop.exchange.stream import Push
 
     async def main() -> None:
@@ -156,15 +166,7 @@ def test_an_older_rest_snapshot_does_not_undo_a_newer_order_push(qloop: Any) -> 
             session = make_session(sim)
             session.start()
             await wait_signal(session.ready, timeout=15)
-            inst = session.instrument
-            assert inst is not None and session.book is not None
-            bid = session.book.best_bid()
-            assert bid is not None
-            req = OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.LIMIT, size="0.001",
-                                     price=bid[0] * Decimal("0.9"))
-            ack = await session.client.place_spot_order(req)
-            await wait_until(lambda: any(o.order_id == ack.order_id for o in session.open_orders()),
-                             timeout=10, what="open order pushed")
+            ack = await place_resting_buy(session)
             live = next(o for o in session.open_orders() if o.order_id == ack.order_id)
             # The order's next state reaches the stream while a REST snapshot (taken before it) is still on its way.
             newer = replace(live, status=OrderStatus.FILLED, filled_size=live.size, u_time=live.u_time + 60_000)
