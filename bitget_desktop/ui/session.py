@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from bitget_desktop.domain.errors import BitgetError
-from bitget_desktop.domain.market import Instrument, ProductType, Ticker, Timeframe
+from bitget_desktop.domain.market import Instrument, ProductType, Ticker
 from bitget_desktop.exchange.stream import BookEvent, ConnectionEvent, Push, StreamError, Subscription
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,6 @@ class Session(QObject):
     symbol_changed = Signal(object)  # Instrument
     book_changed = Signal()
     trades_added = Signal(list)  # list[PublicTrade]
-    candles_reset = Signal(list)  # list[Candle]: history of the current symbol/timeframe
-    candles_updated = Signal(list)  # list[Candle]: live bars (new or replacing the last)
     orders_changed = Signal()
     fills_changed = Signal()
     positions_changed = Signal()
@@ -82,7 +80,6 @@ class Session(QObject):
         *,
         account_name: str | None = None,
         symbols: list[str] | None = None,
-        timeframe: Timeframe = Timeframe.M1,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -92,7 +89,6 @@ class Session(QObject):
         self.private = bool(client.rest.has_credentials)
         self.futures_type = ProductType.SUSDT_FUTURES if environment.is_demo else ProductType.USDT_FUTURES
         self.product_types = (ProductType.SPOT, self.futures_type)
-        self.timeframe = timeframe
         self._wanted = list(symbols or [])
         self.instruments: dict[str, Instrument] = {}
         self.tickers: dict[str, Ticker] = {}
@@ -115,7 +111,6 @@ class Session(QObject):
         self._dirty: set[str] = set()
         self._pending_tickers: dict[str, Ticker] = {}
         self._pending_trades: list[Any] = []
-        self._pending_candles: list[Any] = []
         self._flush_timer = QTimer(self)
         self._flush_timer.setInterval(FLUSH_MS)
         self._flush_timer.timeout.connect(self._flush)
@@ -245,7 +240,6 @@ class Session(QObject):
         self.instrument = inst
         self.book = None
         self._pending_trades.clear()
-        self._pending_candles.clear()
         self._dirty.add("book")
         self.symbol_changed.emit(inst)
         if self._symbol_task is not None:
@@ -259,15 +253,11 @@ class Session(QObject):
             (Subscription.ticker(pt, inst.symbol), self._on_market),
             (Subscription.book(pt, inst.symbol), self._on_market),
             (Subscription.trades(pt, inst.symbol), self._on_market),
-            (Subscription.candles(pt, inst.symbol, self.timeframe), self._on_market),
         ]
         self.health.streams.setdefault("market", StreamHealth())
         for sub, handler in subs:
             await self.client.stream.subscribe(sub, handler)
             self._market_subs.append((sub, handler))
-        history = await self.client.candles(inst.product_type, inst.symbol, self.timeframe, limit=500)
-        if self.instrument is inst:
-            self.candles_reset.emit(list(history))
         try:
             await asyncio.Event().wait()  # hold the subscriptions until cancelled
         finally:
@@ -315,8 +305,6 @@ class Session(QObject):
                 self._maybe_ready()
             elif ch == "trade":
                 self._pending_trades.extend(event.items)
-            elif ch.startswith("candle"):
-                self._pending_candles.extend(event.items)
 
     def _maybe_ready(self) -> None:
         if self._ready_sent or self.instrument is None:
@@ -487,9 +475,6 @@ class Session(QObject):
         if self._pending_trades:
             batch, self._pending_trades = self._pending_trades, []
             self.trades_added.emit(batch)
-        if self._pending_candles:
-            batch, self._pending_candles = self._pending_candles, []
-            self.candles_updated.emit(batch)
         for name, sig in (("orders", self.orders_changed), ("fills", self.fills_changed),
                           ("positions", self.positions_changed), ("balances", self.balances_changed)):
             if name in dirty:

@@ -123,10 +123,9 @@ def test_chart_shows_history_and_pages_older_candles(qloop: Any, qtbot: Any, tmp
     async def main() -> None:
         async with simulator() as sim:
             win = window_for(qtbot, sim, tmp_path)
-            reset = expect_signal(win.session.candles_reset)
-            await asyncio.wait_for(reset, 15)
+            await wait_signal(win.session.ready, timeout=15)
             chart = win.chart.chart
-            await wait_until(lambda: len(chart.store) > 100, what="history")
+            await wait_until(lambda: len(chart.store) > 100, timeout=15, what="history")
             before = len(chart.store)
             first = int(chart.store.candle(0)[0])
             chart.needs_older.emit(first)
