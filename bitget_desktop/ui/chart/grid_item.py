@@ -37,8 +37,12 @@ class GridItem(QtWidgets.QGraphicsObject):
     """
 
     def __init__(self, vb: pg.ViewBox, x_axis: pg.AxisItem | None, y_axis: pg.AxisItem | None,
-                 theme: ChartTheme) -> None:
+                 theme: ChartTheme, tick_cache: dict | None = None) -> None:
         super().__init__()
+        # tick values per (axis, range, length), shareable: the panes of one chart share the time axis
+        self._tick_cache: dict[tuple[int, float, float, float], list[list[float]]] = (
+            {} if tick_cache is None else tick_cache
+        )
         self.vb = vb
         self.x_axis = x_axis
         self.y_axis = y_axis
@@ -80,10 +84,20 @@ class GridItem(QtWidgets.QGraphicsObject):
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt API)
         return QtCore.QRectF(self._rect)
 
-    @staticmethod
-    def _ticks(axis: pg.AxisItem, lo: float, hi: float, length: float) -> list[list[float]]:
+    def _ticks(self, axis: pg.AxisItem | None, lo: float, hi: float, length: float) -> list[list[float]]:
         if axis is None or hi <= lo or length <= 0:
             return []
+        cache = self._tick_cache
+        key = (id(axis), lo, hi, length)
+        got = cache.get(key)
+        if got is None:
+            if len(cache) > 16:
+                cache.clear()
+            got = cache[key] = self._compute_ticks(axis, lo, hi, length)
+        return got
+
+    @staticmethod
+    def _compute_ticks(axis: pg.AxisItem, lo: float, hi: float, length: float) -> list[list[float]]:
         if isinstance(axis, pg.DateAxisItem) and not hasattr(axis, "fontMetrics"):
             # set by its first paint (generateDrawSpecs); the grid may paint first
             axis.fontMetrics = QtGui.QFontMetrics(axis.style["tickFont"] or QtGui.QFont())

@@ -365,11 +365,12 @@ class CandleStore:
             lv.truncate(b0)
             lv.extend(ts, vals)
             prev, d = lv, b0
-        if len(prev) > TOP_SIZE * FACTOR:
+        while len(prev) > TOP_SIZE:  # the same rule as the rebuild above, so both have the same levels
             ts, vals = merge_blocks(prev.tsv, prev.vv, FACTOR)
             nxt = _Columns(capacity=len(ts) * 2 + 64)
             nxt.extend(ts, vals)
             self._levels.append(nxt)
+            prev = nxt
         self._dirty_from = None
 
 

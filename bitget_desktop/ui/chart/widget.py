@@ -105,9 +105,12 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         self.volume = VolumeItem(self.store, theme)
         self.price_plot.addItem(self.candles)
         self.volume_plot.addItem(self.volume)
+        self._tick_cache: dict = {}
         self._grids: dict[str, GridItem] = {
-            "price": GridItem(self.price_vb, self.date_axis, self.price_plot.getAxis("right"), theme),
-            "volume": GridItem(self.volume_vb, self.date_axis, self.volume_plot.getAxis("right"), theme),
+            "price": GridItem(self.price_vb, self.date_axis, self.price_plot.getAxis("right"), theme, self._tick_cache),
+            "volume": GridItem(
+                self.volume_vb, self.date_axis, self.volume_plot.getAxis("right"), theme, self._tick_cache
+            ),
         }
 
         # crosshair
@@ -747,7 +750,9 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(2, 1)
         self._setup_plot(self.lower_plot)
         self.lower_plot.setXLink(self.price_plot)
-        self._grids["lower"] = GridItem(self.lower_plot.getViewBox(), axis, self.lower_plot.getAxis("right"), self.theme)
+        self._grids["lower"] = GridItem(
+            self.lower_plot.getViewBox(), self.date_axis, self.lower_plot.getAxis("right"), self.theme, self._tick_cache
+        )
         self.lower_plot.getViewBox().sigRangeChangedManually.connect(self._on_manual_range)
         for level in (30.0, 70.0) if name.lower() == "rsi" else (0.0,):
             line = pg.InfiniteLine(angle=0, movable=False, pos=level)
