@@ -454,10 +454,10 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             self.lower_plot.getViewBox().setYRange(lo - pad, hi + pad, padding=0)
 
     def _on_x_range_changed(self, *args: object) -> None:
-        # Synchronous and bounded by the pane width, so y follows the pan in the same frame.
+        # Synchronous and bounded by the pane width, so y follows the pan in the same frame (and in one paint).
         self.fit_y()
         self._check_older()
-        self._place_tags()
+        self._settle_views()
 
     def _on_manual_range(self, *args: object) -> None:
         st = self.store

@@ -406,4 +406,10 @@ def test_a_live_update_paints_once_and_only_what_changed(chart, data, qtbot) -> 
     QtWidgets.QApplication.processEvents()
     assert len(regions) == 1
     assert regions[0].boundingRect().width() >= chart.price_vb.sceneBoundingRect().width()  # the panes, not the y axes
+    # a pan (new x range, y refit) is one paint as well
+    regions.clear()
+    x0, x1 = chart.x_range()
+    chart.price_vb.setXRange(x0 - (x1 - x0) * 0.5, x1 - (x1 - x0) * 0.5, padding=0)
+    QtWidgets.QApplication.processEvents()
+    assert len(regions) == 1
     chart.viewport().removeEventFilter(spy)
