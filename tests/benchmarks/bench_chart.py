@@ -12,19 +12,23 @@ All three scenarios use the same ChartWidget layout (price + volume panes, axes,
 
 Timings are medians in milliseconds, rendering the widget into a 1600x900 QImage.
 
-Recorded 2026-11-24 on the 2-core build VM (load average ~3 from other test runs, so absolute times are inflated;
-the x/floor ratios are paired and hold up under load). Targets: all met.
+Recorded 2026-11-24 on the 2-core build VM (load average ~0.5), with the chart's own grid item, cached axes and
+sticky y fit; every pan render gets its own random window. Targets: all met.
 
-       N impl          first    pan200      full    append app+frame  upd-last upd+frame peakRSS MB pan/floor full/floor
-   1,000 ours          16.61     12.63     13.13      1.67     13.15      0.82      7.38    128.12     1.29      1.10
-   1,000 qpicture      40.98     17.14      6.33      7.11     14.62      6.67     12.37    128.66     1.35      1.58
-   1,000 floor          9.05      9.52      8.38      2.36      8.69      1.56      4.88    127.88     1.00      1.00
- 100,000 ours          30.29     10.92      5.54      1.07      4.23      0.60      2.51    140.77     1.01      1.29
- 100,000 qpicture    1156.46    161.01    219.40    574.56    962.55    875.70   1389.41    208.17    33.21     28.27
- 100,000 floor         31.55      4.84      3.75      1.03      3.41      0.56      1.91    140.93     1.00      1.00
-1,000,000 ours         115.70      5.55     14.62      1.08      4.29      0.55      2.54    255.85     1.12      1.33
-1,000,000 qpicture   12501.45   2204.74   1895.84   6622.22   9665.05   6765.96   9548.72    939.46   420.76    415.33
-1,000,000 floor         17.26      4.36      4.49      0.99      3.40      0.53      1.86    256.30     1.00      1.00
+        N impl           first     pan200       full     append  app+frame   upd-last  upd+frame peakRSS MB pan/floor full/floor
+    1,000 ours            9.59       6.10       4.10       1.06       4.27       0.52       2.24     129.43      1.13       1.26
+    1,000 qpicture       17.11       7.24       5.28       6.49      12.40       5.77      10.11     129.93      1.32       1.73
+    1,000 floor           7.57       5.35       3.16       0.94       3.25       0.43       1.40     128.99      1.00       1.00
+  100,000 ours           13.39       5.99       4.44       0.88       3.63       0.42       1.86     142.04      1.15       1.42
+  100,000 qpicture      806.63     153.14     194.90     525.87     878.25     541.25     835.62     210.14     26.69      46.32
+  100,000 floor          11.41       6.03       3.90       1.08       3.70       0.54       1.66     141.88      1.00       1.00
+1,000,000 ours           98.39       6.35       6.18       1.07       4.29       0.52       2.21     258.24      1.08       1.42
+1,000,000 qpicture     7991.90    1543.38    1884.57    5688.35    8290.04    5291.04    7964.53     940.93    217.21     289.40
+1,000,000 floor          37.63       6.78       5.58       1.31       4.68       0.71       2.22     256.80      1.00       1.00
+
+Before (same day, load ~3, pyqtgraph's axis grid, pan windows shifted by one candle within a pair): ours pan200
+12.63 / 10.92 / 5.55 ms and pan/floor 1.29 / 1.01 / 1.12 at 1k / 100k / 1M; append 1.67 / 1.07 / 1.08 ms; update-last
+0.82 / 0.60 / 0.55 ms; first render at 1M 115.7 ms; peak RSS at 1M 255.9 MB.
 """
 
 from __future__ import annotations

@@ -14,32 +14,37 @@ variants: comma-separated of shipped, nogrid, fullpaint; default all).
      every book is really maintained); one handler per book reads the best bid/ask, as a book view would.
    Scenarios: ``floor`` (probe + chart, no stream) and ``books`` (probe + chart + 2,000 msg/s). Target p99 < 8 ms.
 
-Recorded 2026-11-24 on the 2-core build VM (``python tests/benchmarks/bench_loop_lag.py 10``; other engineers'
-tests were running, load average ~1-1.7):
+Recorded 2026-11-24 on the 2-core build VM (``python tests/benchmarks/bench_loop_lag.py 10``, load average ~0.5-0.7):
 
-    recorded 2515 books frames from the simulator over 6 symbols (mean 395 bytes); 10 s per scenario (2 s chunks, floor and books alternating, 0.5 s warm-up each); load average before: 1.69
+    recorded 2419 books frames from the simulator over 6 symbols (mean 403 bytes); 10 s per scenario (2 s chunks, floor and books alternating, 0.5 s warm-up each); load average before: 0.73
     chart      scenario samples  p50 ms  p99 ms   p99.9  max ms  msg/s books/s   fps paint/s frame ms cpu %
-    shipped    floor       4145   0.134   26.33   50.27   53.07      0       0  18.0    48.4    21.82    58
-    shipped    books       3781   0.229   26.70   58.85   63.45   2000    2000  17.5    42.3    21.82    60
-    axiscache  floor       6427   0.130   12.09   22.29   26.05      0       0  22.2    47.6     7.34    33
-    axiscache  books       5726   0.267   13.20   22.32   25.14   2001    2001  21.9    48.0     7.34    41
-    nogrid     floor       7271   0.148    6.66    9.74   12.04      0       0  24.5    50.1     2.69    24
-    nogrid     books       6573   0.263    7.24   10.02   14.18   2000    2000  24.7    50.6     2.69    31
-    tuned      floor       6457   0.144   12.18   20.64   26.90      0       0  22.4    22.4     9.40    31
-    tuned      books       5702   0.265   13.80   23.33   35.75   2000    2000  22.0    22.0     9.40    39
+    shipped    floor       7461   0.192    4.67    7.12    9.03      0       0  24.9    24.9     2.74    21
+    shipped    books       6676   0.346    4.76    7.08    9.10   1999    1999  24.9    24.9     2.74    29
+    nogrid     floor       7609   0.183    4.04    5.98    7.56      0       0  25.0    25.0     1.34    19
+    nogrid     books       6699   0.334    4.59    6.68    9.46   2000    2000  25.1    25.1     1.34    29
+    fullpaint  floor       7725   0.168    4.18    6.05    7.52      0       0  25.0    25.0     1.42    18
+    fullpaint  books       6939   0.283    4.70    6.63    7.76   2000    2000  25.0    25.1     1.42    26
     fps = chart flushes (coalesced frames) per s; paint/s = paint events of its viewport per s
-    frame ms = median flush + synchronous offscreen paint of one live change (1200x700, 1,000 candles); cpu % = this process's CPU time / wall time (all threads)
-    shipped (the ChartWidget as shipped): p99 26.70 ms with 2000 msg/s, floor 26.33 ms (stream adds +0.37 ms); target p99 < 8 ms MISSED
-    axiscache (its axes cached as device pixmaps (QGraphicsItem.DeviceCoordinateCache), set by this script): p99 13.20 ms with 2000 msg/s, floor 12.09 ms (stream adds +1.11 ms); target p99 < 8 ms MISSED
-    nogrid (its grid lines off (showGrid False), set by this script): p99 7.24 ms with 2000 msg/s, floor 6.66 ms (stream adds +0.59 ms); target p99 < 8 ms met
-    tuned (axes cached + view matrices updated inside flush (one paint per frame), set by this script): p99 13.80 ms with 2000 msg/s, floor 12.18 ms (stream adds +1.62 ms); target p99 < 8 ms MISSED
-    load average after: 0.99 (2 cores; other work on the machine inflates the tails)
+    frame ms = median flush + synchronous full offscreen repaint after one live change (1200x700, 1,000 candles); cpu % = this process's CPU time / wall time (all threads)
+    shipped (the ChartWidget as shipped): p99 4.76 ms with 2000 msg/s, floor 4.67 ms (stream adds +0.09 ms); target p99 < 8 ms met
+    nogrid (its grid items hidden, set by this script): p99 4.59 ms with 2000 msg/s, floor 4.04 ms (stream adds +0.55 ms); target p99 < 8 ms met
+    fullpaint (every frame repaints the whole viewport (as when the view moves: a new candle, a pan), set by this script): p99 4.70 ms with 2000 msg/s, floor 4.18 ms (stream adds +0.52 ms); target p99 < 8 ms met
+    load average after: 0.52 (2 cores; other work on the machine inflates the tails)
+
+Before the chart work (same day, same command, load ~1-1.7): p50 0.23 ms, p99 26.70 ms with the books stream (floor
+26.33 ms), frame 21.8 ms, ~2.4 paints per frame; target MISSED.
 
 Reading: the book stream itself costs little (Router + OrderBook with checksum ~34 us/message, so 2,000/s is ~7 %
-of a core, and it adds about 0.4-1.6 ms to the p99 in every variant). The tail is set by the chart's frames on the
-same thread: one live change costs ~16-22 ms of offscreen painting as shipped, most of it the pyqtgraph grid lines
-that the axes draw across both panes (without the grid a frame is ~2.7 ms and the p99 target is met), and pyqtgraph
-paints each frame about twice because it applies range changes to the view matrix during the next paint.
+of a core; it adds 0.1-0.6 ms to the p99). The tail used to be the chart's frames on the same thread: pyqtgraph's
+grid (the axes stretch their ticks across both panes and replay them from a QPicture), the axes re-rendered every
+frame, and every frame painted about twice (pyqtgraph applies a range change to the view matrix during the next
+paint, and the items that follow the view then ask for another). Now the grid is a GridItem per pane (the axes'
+tick positions, 1 px filled rects: one drawRects per tick level; stroked long lines are ~40x slower in the raster
+engine), the axes are cached as device pixmaps and re-render only when their range changes, the y fit is sticky (a
+live candle moving inside the padding changes no range), flush settles the view matrices (one paint per frame), and
+a live tick repaints only the newest candle's column, the last-price line and tag and the readout. A full repaint
+is ~1.3-2.7 ms (frame ms); even repainting everything every frame (fullpaint) meets the target, so the figures hold
+when the view moves too. The remaining ~4 ms p99 is the probe's own floor on a qasync loop.
 """
 
 from __future__ import annotations
