@@ -46,11 +46,19 @@ class Connection:
     family: str | None = None  # "classic" | "unified" as the key wizard found it; None = ask Bitget
 
 
-class EmbeddedSimulator:
-    """The in-process simulator with one funded demo key; started lazily, stopped on exit."""
+SIM_KEY_ID = "sim-paper"  # the paper account's key id: stable, so its saved state is found again after a restart
+PAPER_STATE_FILE = "paper-account.json"
 
-    def __init__(self, seed: int) -> None:
+
+class EmbeddedSimulator:
+    """The in-process simulator with one funded paper account; started lazily, stopped (and saved) on exit.
+
+    The account's orders, positions and balances are kept in `state_path` across restarts. The key id is fixed;
+    its secret and passphrase are fresh each run (they only guard a loopback port of this process)."""
+
+    def __init__(self, seed: int, state_path: str | os.PathLike[str] | None = None) -> None:
         self.seed = seed
+        self.state_path = state_path
         self._stack: AsyncExitStack | None = None
         self.sim: Any = None
         self.credentials: Credentials | None = None
@@ -62,15 +70,23 @@ class EmbeddedSimulator:
             except ImportError:  # the package re-exports these once its __init__ lands
                 from bitget_desktop.simulator.server import ApiKeySpec, Simulator, SimulatorConfig
 
-            creds = Credentials("sim-" + secrets.token_hex(8), secrets.token_urlsafe(24), secrets.token_urlsafe(12))
+            creds = Credentials(SIM_KEY_ID, secrets.token_urlsafe(24), secrets.token_urlsafe(12))
             config = SimulatorConfig(
                 seed=self.seed,
                 keys=[ApiKeySpec(creds.api_key, creds.secret, creds.passphrase, permissions=("read", "trade"))],
+                state_path=self.state_path,
             )
             self._stack = AsyncExitStack()
             self.sim = await self._stack.enter_async_context(Simulator(config))
             self.credentials = creds
         return Connection(local(self.sim.rest_url, name="Simulator"), self.credentials, SIM_ACCOUNT)
+
+    def reset(self) -> None:
+        """The paper account back to its starting funds: no orders, positions or history (saved at once)."""
+        if self.sim is None or self.credentials is None:
+            return
+        self.sim.engine.reset(self.credentials.api_key)
+        self.sim.save()
 
     async def stop(self) -> None:
         if self._stack is not None:
@@ -90,7 +106,7 @@ class Terminal(QObject):
         self.settings_store = settings_store
         self.settings: Settings = settings_store.load()
         self.credentials = credential_store
-        self.simulator = EmbeddedSimulator(seed)
+        self.simulator = EmbeddedSimulator(seed, state_path=data_dir() / PAPER_STATE_FILE)
         self.force_simulator = force_simulator
         self.on_ready = on_ready
         self.session: Session | None = None
@@ -136,6 +152,7 @@ class Terminal(QObject):
         self.window.switch_requested.connect(self._on_switch_requested)
         self.window.add_account_requested.connect(self.open_wizard)
         self.window.accounts_requested.connect(self.open_accounts)
+        self.window.reset_demo_requested.connect(self.reset_paper_account)
         self.session = session
         self.window.show()
         session.start()
@@ -185,6 +202,13 @@ class Terminal(QObject):
             session.start()
             if conn.account_name is not None:
                 await self.simulator.stop()
+
+    def reset_paper_account(self) -> None:
+        """Reset the simulator's paper account and reload what the window shows of it."""
+        if self.session is None or not self.session.environment.is_local:
+            return
+        self.simulator.reset()
+        self._spawn(self.session.reload_account())
 
     def open_wizard(self, edit: str | None = None) -> None:
         from bitget_desktop.ui.wizard import KeyWizard

@@ -202,6 +202,7 @@ class MainWindow(QMainWindow):
     accounts_requested = Signal()  # open the account manager
     add_account_requested = Signal()  # open the key wizard
     switch_requested = Signal(object)  # account name, or None for the simulator
+    reset_demo_requested = Signal()  # put the simulator's paper account back to its starting funds
     closed = Signal()
 
     def __init__(self, session: Any, *, settings: Any = None, settings_store: Any = None,
@@ -383,6 +384,8 @@ class MainWindow(QMainWindow):
         self.switch_menu = account.addMenu("&Switch to")
         self.switch_menu.aboutToShow.connect(self._fill_switch_menu)
         account.addSeparator()
+        self.act_reset_demo = account.addAction("&Reset simulator account…", self.confirm_reset_demo)
+        account.addSeparator()
         quit_act = account.addAction("&Quit", self.close)
         quit_act.setShortcut(QKeySequence.StandardKey.Quit)
 
@@ -438,6 +441,21 @@ class MainWindow(QMainWindow):
     def _dismiss_bars(self) -> None:
         self.error_bar.hide()
 
+    def confirm_reset_demo(self) -> None:
+        """Ask, then reset the simulator's paper account (balances, orders, positions, history)."""
+        if self.session is None or not self.session.environment.is_local:
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Reset simulator account",
+                          "Put the simulator account back to its starting funds?\n\nEvery open order, position and "
+                          "the trade history of this paper account are removed. Nothing on Bitget is affected.",
+                          QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("resetDemoBox")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(
+            lambda b: self.reset_demo_requested.emit()
+            if box.standardButton(b) == QMessageBox.StandardButton.Reset else None)
+        box.open()
+
     def show_shortcuts(self) -> None:
         text = "\n".join(f"{k:<18} {v}" for k, v in self.SHORTCUTS)
         box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", text, QMessageBox.StandardButton.Ok, self)
@@ -470,6 +488,7 @@ class MainWindow(QMainWindow):
         self.badge.set_kind(kind, session.account_name)
         self.status_badge.set_kind(kind)
         self.add_key_button.setVisible(env.is_local)
+        self.act_reset_demo.setEnabled(env.is_local)
         self.status_account.setText(
             f"{env.name}" + (f" · {session.account_name}" if session.account_name else "")
         )

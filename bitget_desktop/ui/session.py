@@ -327,6 +327,12 @@ class Session(QObject):
                 self._private_subs.append((sub, self._on_private))
         await self.refresh_account()
 
+    async def reload_account(self) -> None:
+        """Forget everything known of the account and load it afresh (after the account itself was reset)."""
+        self._orders.clear()
+        self._fills.clear()
+        await self.refresh_account()
+
     async def refresh_account(self) -> None:
         """REST snapshot of balances, orders, fills and positions (the streams keep them current afterwards)."""
         c = self.client
