@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -360,6 +361,12 @@ class MainWindow(QMainWindow):
         # Right-click on a position: Close (market), Close limit, Reverse.
         if hasattr(self.trading, "install_position_menu"):
             self.position_menu = self.trading.install_position_menu(self.blotter_views["positions"])
+        # Right-click on an open order: cancel it, or every open order of its symbol; Delete cancels the selected one.
+        orders_view = self.blotter_views["openOrders"]
+        orders_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        orders_view.customContextMenuRequested.connect(self._show_order_menu)
+        QShortcut(QKeySequence(Qt.Key.Key_Delete), orders_view, self.cancel_selected_order,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.blotter_dock = self._dock("Blotter", "blotterDock", self.blotter, bottom)
         self.resizeDocks([self.symbols_dock, self.book_dock, self.trades_dock], [400, 300, 260],
                          Qt.Orientation.Horizontal)
@@ -418,6 +425,7 @@ class MainWindow(QMainWindow):
         ("Ctrl+Shift+L", "Switch light / dark theme"),
         ("Ctrl+Shift+N", "New chart (its own symbol and interval)"),
         ("Ctrl+Shift+X", "Cancel all open orders (order-ticket symbols)"),
+        ("Delete", "Open orders: cancel the selected order (right-click for more)"),
         ("End", "Chart: follow the newest candle"),
         ("← → ↑ ↓ Home", "Chart: pan and zoom"),
         ("Click / double-click", "Book level / chart price pane: that price into the order ticket"),
@@ -440,6 +448,75 @@ class MainWindow(QMainWindow):
 
     def _dismiss_bars(self) -> None:
         self.error_bar.hide()
+
+    # -- open-order actions -------------------------------------------------------------------------------------
+    def _order_at(self, index: Any) -> Any:
+        if not index.isValid():
+            return None
+        model = index.model()
+        while hasattr(model, "mapToSource"):
+            index = model.mapToSource(index)
+            model = model.sourceModel()
+        return model.record(index.row()) if hasattr(model, "record") else None
+
+    def order_menu(self, point: Any) -> QMenu | None:
+        """The open-orders context menu for the row under `point` (viewport coordinates), or None."""
+        view = self.blotter_views["openOrders"]
+        order = self._order_at(view.indexAt(point))
+        if order is None or self.session is None:
+            return None
+        menu = QMenu(view)
+        menu.setObjectName("orderMenu")
+        menu.addAction(f"Cancel order {order.order_id}", lambda: self.cancel_order(order))
+        menu.addAction(f"Cancel all {order.symbol} orders", lambda: self.cancel_symbol_orders(order))
+        menu.aboutToHide.connect(menu.deleteLater)
+        return menu
+
+    def _show_order_menu(self, point: Any) -> None:
+        menu = self.order_menu(point)
+        if menu is not None:
+            menu.popup(self.blotter_views["openOrders"].viewport().mapToGlobal(point))
+
+    def cancel_selected_order(self) -> None:
+        view = self.blotter_views["openOrders"]
+        order = self._order_at(view.currentIndex())
+        if order is not None:
+            self.cancel_order(order)
+
+    def cancel_order(self, order: Any) -> None:
+        """Ask the exchange to cancel `order`; the row changes when the exchange reports the cancel."""
+        session = self.session
+        if session is None:
+            return
+
+        async def run() -> None:
+            c = session.client
+            try:
+                if order.product_type.is_futures:
+                    await c.cancel_futures_order(order.product_type, order.symbol, order_id=order.order_id)
+                else:
+                    await c.cancel_spot_order(order.symbol, order_id=order.order_id)
+            except Exception as exc:  # noqa: BLE001 - every failure is shown with Bitget's code, message and hint
+                self.show_error(exc)
+
+        session.spawn(run(), f"cancel:{order.order_id}")
+
+    def cancel_symbol_orders(self, order: Any) -> None:
+        session = self.session
+        if session is None:
+            return
+
+        async def run() -> None:
+            c = session.client
+            try:
+                if order.product_type.is_futures:
+                    await c.cancel_all_futures_orders(order.product_type, order.symbol)
+                else:
+                    await c.cancel_all_spot_orders(order.symbol)
+            except Exception as exc:  # noqa: BLE001 - shown with Bitget's code, message and hint
+                self.show_error(exc)
+
+        session.spawn(run(), f"cancel-all:{order.symbol}")
 
     def confirm_reset_demo(self) -> None:
         """Ask, then reset the simulator's paper account (balances, orders, positions, history)."""
