@@ -485,38 +485,35 @@ class MainWindow(QMainWindow):
 
     def cancel_order(self, order: Any) -> None:
         """Ask the exchange to cancel `order`; the row changes when the exchange reports the cancel."""
-        session = self.session
-        if session is None:
-            return
+        def call(c: Any) -> Any:
+            if order.product_type.is_futures:
+                return c.cancel_futures_order(order.product_type, order.symbol, order_id=order.order_id)
+            return c.cancel_spot_order(order.symbol, order_id=order.order_id)
 
-        async def run() -> None:
-            c = session.client
-            try:
-                if order.product_type.is_futures:
-                    await c.cancel_futures_order(order.product_type, order.symbol, order_id=order.order_id)
-                else:
-                    await c.cancel_spot_order(order.symbol, order_id=order.order_id)
-            except Exception as exc:  # noqa: BLE001 - every failure is shown with Bitget's code, message and hint
-                self.show_error(exc)
-
-        session.spawn(run(), f"cancel:{order.order_id}")
+        self._exchange_action(call, f"cancel:{order.order_id}")
 
     def cancel_symbol_orders(self, order: Any) -> None:
+        """Cancel every open order of `order`'s symbol and market (spot or the futures product type)."""
+        def call(c: Any) -> Any:
+            if order.product_type.is_futures:
+                return c.cancel_all_futures_orders(order.product_type, order.symbol)
+            return c.cancel_all_spot_orders(order.symbol)
+
+        self._exchange_action(call, f"cancel-all:{order.symbol}")
+
+    def _exchange_action(self, call: Any, name: str) -> None:
+        """Run `call(client)` as a session task; a failure is shown with Bitget's code, message and hint."""
         session = self.session
         if session is None:
             return
 
         async def run() -> None:
-            c = session.client
             try:
-                if order.product_type.is_futures:
-                    await c.cancel_all_futures_orders(order.product_type, order.symbol)
-                else:
-                    await c.cancel_all_spot_orders(order.symbol)
-            except Exception as exc:  # noqa: BLE001 - shown with Bitget's code, message and hint
+                await call(session.client)
+            except Exception as exc:  # noqa: BLE001 - every failure is shown, none is swallowed
                 self.show_error(exc)
 
-        session.spawn(run(), f"cancel-all:{order.symbol}")
+        session.spawn(run(), name)
 
     def confirm_reset_demo(self) -> None:
         """Ask, then reset the simulator's paper account (balances, orders, positions, history)."""
