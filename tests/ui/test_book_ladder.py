@@ -12,11 +12,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import Qt
-from ui_support import GOOD, OPEN_SESSIONS, simulator, wait_signal, wait_until
+from ui_support import window_for, OPEN_SESSIONS, simulator, wait_signal, wait_until
 
 from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.exchange.environments import local
-from bitget_desktop.exchange.signing import Credentials
 from bitget_desktop.exchange.stream import BookEvent, Subscription
 from bitget_desktop.ui.book_ladder import BookLadder
 from bitget_desktop.ui.models.book import BookModel, aggregate
@@ -215,20 +214,11 @@ def test_ladder_is_stale_marked_during_a_forced_gap(qloop: Any, qtbot: Any) -> N
 
 
 def test_clicking_a_level_fills_the_ticket_price(qloop: Any, qtbot: Any, tmp_path: Path) -> None:
-    from bitget_desktop.settings import SettingsStore
-    from bitget_desktop.ui.main_window import MainWindow
 
     async def main() -> None:
         async with simulator() as sim:
-            env = local(sim.rest_url)
-            session = Session(BitgetClient(env, Credentials(*GOOD)), env, symbols=["SPOT:BTCUSDT"])
-            OPEN_SESSIONS.append(session)
-            store = SettingsStore(tmp_path)
-            win = MainWindow(session, settings=store.load(), settings_store=store)
-            qtbot.addWidget(win)
-            win.resize(1500, 900)
-            win.show()
-            session.start()
+            win = window_for(qtbot, sim, tmp_path, size=(1500, 900))
+            session = win.session
             await wait_signal(session.ready, timeout=15)
             model = win.book_model
             await wait_until(lambda: model.level(model.depth) is not None and model.level(model.depth - 1)

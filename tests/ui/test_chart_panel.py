@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt
 from numpy.lib.stride_tricks import sliding_window_view
-from ui_support import GOOD, OPEN_SESSIONS, simulator, wait_signal, wait_until
+from ui_support import window_for, GOOD, OPEN_SESSIONS, simulator, wait_signal, wait_until
 
 from bitget_desktop.domain.market import Timeframe
 from bitget_desktop.exchange.client import BitgetClient
@@ -299,20 +299,11 @@ def test_order_and_position_lines_follow_the_blotter(qloop: Any, qtbot: Any) -> 
 
 
 def test_new_chart_dock_has_its_own_symbol_and_interval(qloop: Any, qtbot: Any, tmp_path: Path) -> None:
-    from bitget_desktop.settings import SettingsStore
-    from bitget_desktop.ui.main_window import MainWindow
 
     async def main() -> None:
         async with simulator() as sim:
-            env = local(sim.rest_url)
-            session = Session(BitgetClient(env), env, symbols=["SPOT:BTCUSDT"])
-            OPEN_SESSIONS.append(session)
-            store = SettingsStore(tmp_path)
-            win = MainWindow(session, settings=store.load(), settings_store=store)
-            qtbot.addWidget(win)
-            win.resize(1500, 900)
-            win.show()
-            session.start()
+            win = window_for(qtbot, sim, tmp_path, credentials=None, size=(1500, 900))
+            session = win.session
             await wait_signal(session.ready, timeout=15)
             main_chart = win.chart
             await wait_until(lambda: len(main_chart.chart.store) > 0, what="main chart")
@@ -422,20 +413,11 @@ def test_gap_after_a_reconnect_is_filled_from_rest(qloop: Any, qtbot: Any) -> No
 def test_double_click_on_the_price_pane_fills_the_ticket(qloop: Any, qtbot: Any, tmp_path: Path) -> None:
     from PySide6.QtCore import QPoint, QPointF
 
-    from bitget_desktop.settings import SettingsStore
-    from bitget_desktop.ui.main_window import MainWindow
 
     async def main() -> None:
         async with simulator() as sim:
-            env = local(sim.rest_url)
-            session = Session(BitgetClient(env, Credentials(*GOOD)), env, symbols=["SPOT:BTCUSDT"])
-            OPEN_SESSIONS.append(session)
-            store = SettingsStore(tmp_path)
-            win = MainWindow(session, settings=store.load(), settings_store=store)
-            qtbot.addWidget(win)
-            win.resize(1500, 900)
-            win.show()
-            session.start()
+            win = window_for(qtbot, sim, tmp_path, size=(1500, 900))
+            session = win.session
             await wait_signal(session.ready, timeout=15)
             chart = win.chart.chart
             await wait_until(lambda: len(chart.store) > 50, what="candles")

@@ -8,29 +8,18 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from ui_support import GOOD, OPEN_SESSIONS, expect_signal, simulator, wait_signal, wait_until
+import ui_support
+from ui_support import expect_signal, simulator, wait_signal, wait_until
 
 from bitget_desktop.domain.errors import error_from
-from bitget_desktop.exchange.client import BitgetClient
-from bitget_desktop.exchange.environments import DEMO, LIVE, local
-from bitget_desktop.exchange.signing import Credentials
+from bitget_desktop.exchange.environments import DEMO, LIVE
 from bitget_desktop.settings import Settings, SettingsStore
 from bitget_desktop.ui import theme
 from bitget_desktop.ui.main_window import MainWindow
-from bitget_desktop.ui.session import Session
 from bitget_desktop.ui.widgets import EnvironmentBadge, describe_error
 
 def window_for(qtbot: Any, sim: Any, tmp: Path, settings: Settings | None = None) -> MainWindow:
-    env = local(sim.rest_url)
-    session = Session(BitgetClient(env, Credentials(*GOOD)), env, symbols=["SPOT:BTCUSDT"])
-    OPEN_SESSIONS.append(session)
-    store = SettingsStore(tmp)
-    win = MainWindow(session, settings=settings or store.load(), settings_store=store,
-                     layout_path=str(tmp / "layout.ini"))
-    qtbot.addWidget(win)
-    win.show()
-    session.start()
-    return win
+    return ui_support.window_for(qtbot, sim, tmp, settings, layout_path=str(tmp / "layout.ini"))
 
 
 def test_window_is_populated_with_live_data(qloop: Any, qtbot: Any, tmp_path: Path) -> None:

@@ -7,8 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from test_main_window import window_for
-from ui_support import simulator, wait_signal, wait_until
+from ui_support import simulator, wait_signal, wait_until, window_for
 
 from bitget_desktop.domain.market import ProductType
 from bitget_desktop.domain.trading import OrderRequest

@@ -13,14 +13,10 @@ from typing import Any
 import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget, QWizard
-from ui_support import GOOD, OPEN_SESSIONS, WITHDRAW, simulator, wait_signal, wait_until
+from ui_support import window_for, GOOD, WITHDRAW, simulator, wait_signal, wait_until
 
-from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.exchange.environments import local
-from bitget_desktop.exchange.signing import Credentials
 from bitget_desktop.settings import AccountInfo, SettingsStore
-from bitget_desktop.ui.main_window import MainWindow
-from bitget_desktop.ui.session import Session
 from bitget_desktop.ui.wizard import AccountsDialog, KeyWizard
 
 
@@ -47,15 +43,8 @@ def distinct_colours(image: QImage) -> int:
 def test_main_window_screenshots(qloop: Any, qtbot: Any, tmp_path: Path, shots: Path) -> None:
     async def main() -> None:
         async with simulator() as sim:
-            env = local(sim.rest_url)
-            session = Session(BitgetClient(env, Credentials(*GOOD)), env, symbols=["SPOT:BTCUSDT"])
-            OPEN_SESSIONS.append(session)
-            store = SettingsStore(tmp_path)
-            win = MainWindow(session, settings=store.load(), settings_store=store)
-            qtbot.addWidget(win)
-            win.resize(1500, 920)
-            win.show()
-            session.start()
+            win = window_for(qtbot, sim, tmp_path, size=(1500, 920))
+            session = win.session
             await wait_signal(session.ready, timeout=15)
             await wait_until(lambda: win.trades_model.rowCount() > 5 and win.balances_model.rowCount() > 0,
                              timeout=15, what="data")

@@ -12,7 +12,7 @@ try:
 except ImportError:
     from bitget_desktop.simulator.server import ApiKeySpec, Simulator, SimulatorConfig
 
-__all__ = ["OPEN_SESSIONS", "simulator", "ApiKeySpec", "Simulator", "SimulatorConfig", "GOOD", "UTA", "WITHDRAW", "expect_signal", "keys", "wait_signal", "wait_until"]
+__all__ = ["OPEN_SESSIONS", "simulator", "window_for", "ApiKeySpec", "Simulator", "SimulatorConfig", "GOOD", "UTA", "WITHDRAW", "expect_signal", "keys", "wait_signal", "wait_until"]
 
 GOOD = ("bg_good_key_0001", "s3cr3t-Good-Secret-Value-9f8e7d", "pass-Phrase-42")
 WITHDRAW = ("bg_withdraw_key_02", "s3cr3t-Withdraw-Secret-1a2b3c", "pass-Withdraw-7")
@@ -67,3 +67,29 @@ def expect_signal(signal: Any) -> asyncio.Future[tuple[Any, ...]]:
 async def wait_signal(signal: Any, timeout: float = 10.0) -> tuple[Any, ...]:
     """Await the next emission of a Qt signal; returns its arguments."""
     return await asyncio.wait_for(expect_signal(signal), timeout)
+
+
+def window_for(qtbot: Any, sim: Any, tmp: Any, settings: Any = None, *, credentials: tuple[str, str, str] | None = GOOD,
+               size: tuple[int, int] | None = None, layout_path: str | None = None) -> Any:
+    """A shown MainWindow over a started Session on `sim` (spot BTCUSDT), settings kept under `tmp`.
+
+    `credentials=None` gives a public-only session; the session is closed by `simulator()` on exit."""
+    from bitget_desktop.exchange.client import BitgetClient
+    from bitget_desktop.exchange.environments import local
+    from bitget_desktop.exchange.signing import Credentials
+    from bitget_desktop.settings import SettingsStore
+    from bitget_desktop.ui.main_window import MainWindow
+    from bitget_desktop.ui.session import Session
+
+    env = local(sim.rest_url)
+    client = BitgetClient(env, Credentials(*credentials) if credentials else None)
+    session = Session(client, env, symbols=["SPOT:BTCUSDT"])
+    OPEN_SESSIONS.append(session)
+    store = SettingsStore(tmp)
+    win = MainWindow(session, settings=settings or store.load(), settings_store=store, layout_path=layout_path)
+    qtbot.addWidget(win)
+    if size is not None:
+        win.resize(*size)
+    win.show()
+    session.start()
+    return win
