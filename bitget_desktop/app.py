@@ -10,7 +10,7 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +24,7 @@ from bitget_desktop.credentials import CredentialStore, KeyringUnavailable
 from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.exchange.environments import DEMO, LIVE, Environment, local
 from bitget_desktop.exchange.signing import Credentials
+from bitget_desktop.terminal.tasks import TaskSet
 from bitget_desktop.settings import Settings, SettingsStore, config_dir, data_dir
 from bitget_desktop.ui import theme
 from bitget_desktop.ui.main_window import MainWindow
@@ -114,7 +115,8 @@ class Terminal(QObject):
         self.candle_cache = _open_candle_cache()
         self.finished = asyncio.Event()
         self._switching = asyncio.Lock()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet("terminal", on_error=self._task_failed)
+        self._retired: set[Session] = set()  # sessions switched away from (their close must finish before exit)
 
     async def _connection(self, account: str | None) -> Connection:
         if account is not None:
@@ -169,30 +171,26 @@ class Terminal(QObject):
             session.ready.connect(self.on_ready)
         return session
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_event_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self._tasks.spawn(coro, "switch")
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
+    def _task_failed(self, name: str, exc: BaseException) -> None:
         """A failed account switch is told to the user (it would otherwise end unseen, its error never read)."""
-        self._tasks.discard(task)
-        if task.cancelled() or task.exception() is None:
-            return
-        exc = task.exception()
-        log.error("account switch failed: %r", exc)
+        log.error("%s failed: %r", name, exc)
         self._notify(f"Switching accounts failed: {describe_error(exc)}")
 
     def _on_switch_requested(self, account: str | None) -> None:
         self._spawn(self.switch(account))
 
     async def switch(self, account: str | None) -> None:
-        """Close the current session and open one for `account` (None = the simulator)."""
+        """Show a new session for `account` (None = the simulator) at once, then close the old one.
+
+        The window drops the old account's numbers and in-flight lines immediately and shows the new one as
+        connecting (order entry disabled) until it is connected and reconciled; an order of the old account still
+        waiting for an answer is marked uncertain, to be checked in that account's history."""
         async with self._switching:
             conn = await self._connection(account)
             old = self.session
-            if old is not None:
-                await old.aclose()
             session = self._make_session(conn)
             self.session = session
             self.settings.active_account = conn.account_name
@@ -200,6 +198,12 @@ class Terminal(QObject):
             if self.window is not None:
                 self.window.bind(session)
             session.start()
+            if old is not None:
+                label = old.account_name or old.environment.name
+                self._retired.add(old)
+                await old.aclose(f"the account was switched away from {label} before Bitget answered: check "
+                                 f"{label}'s open orders and history before sending it again.")
+                self._retired.discard(old)
             if conn.account_name is not None:
                 await self.simulator.stop()
 
@@ -232,10 +236,10 @@ class Terminal(QObject):
             self._spawn(self.switch(None))
 
     async def aclose(self) -> None:
-        for t in list(self._tasks):
-            t.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.aclose()
+        for old in list(self._retired):
+            await old.aclose()
+        self._retired.clear()
         if self.session is not None:
             await self.session.aclose()
         await self.simulator.stop()

@@ -443,6 +443,8 @@ class Order:
     fee: Decimal
     c_time: int
     u_time: int
+    preset_take_profit: Decimal | None = None  # TP/SL attached to the order, as the exchange stored them
+    preset_stop_loss: Decimal | None = None
 
     @property
     def remaining(self) -> Decimal:
@@ -498,6 +500,14 @@ class FuturesAccount:
     margin_mode: MarginMode | None = None
     pos_mode: PositionMode | None = None
     crossed_leverage: int | None = None
+    # What a new position may still use, net of position and order margin (crossedMaxAvailable /
+    # maxOpenPosAvailable); None when the answer did not say.
+    max_open: Decimal | None = None
+
+    @property
+    def open_available(self) -> Decimal:
+        """Margin available for a new order: the exchange's own figure when it gave one."""
+        return self.max_open if self.max_open is not None else self.available
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,7 @@ class RestClient:
         self._retry_max = retry_max_delay
         self._rng = rng or random.Random()
         self._session: aiohttp.ClientSession | None = None
+        self._closed = False  # close() was called: no request may open a new HTTP session behind the owner's back
         self._sync_lock = asyncio.Lock()
         self._synced_at_ms: int | None = None
 
@@ -111,6 +112,9 @@ class RestClient:
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     def _ensure_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise NetworkError("", f"the connection to {self.environment.name} is closed",
+                               "This account was disconnected (account switch or shutdown).")
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
@@ -119,11 +123,13 @@ class RestClient:
         return self._session
 
     async def close(self) -> None:
+        self._closed = True
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
 
     async def __aenter__(self) -> RestClient:
+        self._closed = False
         self._ensure_session()
         return self
 

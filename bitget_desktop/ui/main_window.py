@@ -41,6 +41,7 @@ from bitget_desktop.ui.models import (
 from bitget_desktop.ui.models.records import fmt_decimal
 from bitget_desktop.ui.models.symbols import symbol_key
 from bitget_desktop.ui.widgets import EnvironmentBadge, MessageBar, describe_error
+from bitget_desktop.ui.trading.base import market_title
 
 LAYOUT_VERSION = 1
 
@@ -151,7 +152,8 @@ class SymbolPicker(QWidget):
         _fixed_columns(self.view, stretch=0, widths={1: 48, 2: 84, 3: 64, 4: 70})
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(4, Qt.SortOrder.DescendingOrder)
-        self.view.doubleClicked.connect(lambda idx: self._pick_row(idx.row()))
+        # a single click selects the market (chart, book, tape and ticket follow); Enter does too
+        self.view.clicked.connect(lambda idx: self._pick_row(idx.row()))
         self.view.activated.connect(lambda idx: self._pick_row(idx.row()))
         lay.addWidget(self.view, 1)
 
@@ -484,36 +486,25 @@ class MainWindow(QMainWindow):
             self.cancel_order(order)
 
     def cancel_order(self, order: Any) -> None:
-        """Ask the exchange to cancel `order`; the row changes when the exchange reports the cancel."""
-        def call(c: Any) -> Any:
-            if order.product_type.is_futures:
-                return c.cancel_futures_order(order.product_type, order.symbol, order_id=order.order_id)
-            return c.cancel_spot_order(order.symbol, order_id=order.order_id)
-
-        self._exchange_action(call, f"cancel:{order.order_id}")
+        """Ask the exchange to cancel `order` through the desk; the row changes when the exchange reports it."""
+        session = self.session
+        if session is not None:
+            session.spawn(self._desk_action(session.desk.cancel(order)), f"cancel:{order.order_id}")
 
     def cancel_symbol_orders(self, order: Any) -> None:
         """Cancel every open order of `order`'s symbol and market (spot or the futures product type)."""
-        def call(c: Any) -> Any:
-            if order.product_type.is_futures:
-                return c.cancel_all_futures_orders(order.product_type, order.symbol)
-            return c.cancel_all_spot_orders(order.symbol)
-
-        self._exchange_action(call, f"cancel-all:{order.symbol}")
-
-    def _exchange_action(self, call: Any, name: str) -> None:
-        """Run `call(client)` as a session task; a failure is shown with Bitget's code, message and hint."""
         session = self.session
         if session is None:
             return
+        inst = session.instruments.get(f"{order.product_type.value}:{order.symbol}")
+        if inst is not None:
+            session.spawn(self._desk_action(session.desk.cancel_all(inst)), f"cancel-all:{order.symbol}")
 
-        async def run() -> None:
-            try:
-                await call(session.client)
-            except Exception as exc:  # noqa: BLE001 - every failure is shown, none is swallowed
-                self.show_error(exc)
-
-        session.spawn(run(), name)
+    async def _desk_action(self, pending: Any) -> None:
+        """Await a desk action; a refusal is shown with Bitget's code, message and hint."""
+        action = await pending
+        if action.error is not None and action.state in ("rejected", "cancel-refused", "not-sent"):
+            self.show_error(action.error)
 
     def confirm_reset_demo(self) -> None:
         """Ask, then reset the simulator's paper account (balances, orders, positions, history)."""
@@ -551,6 +542,15 @@ class MainWindow(QMainWindow):
                       self.balances_model, self.trades_model):
             model.clear()
         self.book_model.clear()
+        # nothing of the previous account stays on screen: markets, header, error and banner go too
+        self.symbols_model.set_records([])
+        self._current_key = None
+        self._last_price = None
+        self.symbol_title.setText("")
+        self.last_price.setText("")
+        self.ticker_stats.setText("")
+        self.error_bar.hide()
+        self.banner.hide()
         self.book_ladder.bind_session(session)
         self.close_chart_docks()
         if session is None:
@@ -584,6 +584,7 @@ class MainWindow(QMainWindow):
             (session.banner_changed, self._on_banner),
             (session.error_raised, self.show_error),
             (session.symbol_changed, self._on_symbol),
+            (session.status_changed, self._on_status),
         )
         for sig, slot in pairs:
             sig.connect(slot)
@@ -592,6 +593,14 @@ class MainWindow(QMainWindow):
             self._on_instruments()
         if session.instrument is not None:
             self._on_symbol(session.instrument)
+        self._on_status(session.status)
+
+    def _on_status(self, status: str) -> None:
+        """The account connected, failed or is connecting: the account tables show exactly what is known now."""
+        if self.session is None:
+            return
+        for refresh in (self._on_orders, self._on_fills, self._on_positions, self._on_balances):
+            refresh()
 
     def _swap_chart(self, session: Any) -> None:
         new = make_chart(theme.resolve(self.theme_mode), self.candle_cache)
@@ -681,8 +690,7 @@ class MainWindow(QMainWindow):
     def _on_symbol(self, inst: Any) -> None:
         self._current_key = symbol_key(inst)
         self._last_price = None
-        market = "Spot" if str(inst.product_type) == "SPOT" else "USDT-M perpetual"
-        self.symbol_title.setText(f"{inst.symbol}  ·  {market}")
+        self.symbol_title.setText(market_title(inst).replace(" · ", "  ·  "))
         self.last_price.setText("")
         self.last_price.setStyleSheet("")
         self.ticker_stats.setText("")

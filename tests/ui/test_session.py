@@ -106,12 +106,13 @@ def test_stale_book_banner(qloop: Any) -> None:
             session = make_session(sim)
             session.start()
             await wait_signal(session.ready, timeout=15)
+            await wait_until(lambda: session.status == "ready", what="account connected and reconciled")
             inst = session.instrument
             assert inst is not None
             stale = OrderBook(inst.symbol, inst.product_type)
             stale.invalidate()
             sub = Subscription.book(inst.product_type, inst.symbol)
-            session._on_market(BookEvent(sub, stale))
+            session.conn._on_market(BookEvent(sub, stale))
             session._update_health()
             assert session.health.book_stale
             assert "stale" in session._banner and inst.symbol in session._banner
@@ -121,7 +122,7 @@ def test_stale_book_banner(qloop: Any) -> None:
                              and not session.book.stale, timeout=10, what="fresh book")
             session._update_health()
             assert session._banner == ""
-            session._on_market(ConnectionEvent(False, False, "test"))
+            session.conn._on_market(ConnectionEvent(False, False, "test"))
             session._update_health()
             assert "reconnecting" in session._banner
             await session.aclose()
@@ -170,7 +171,7 @@ def test_an_older_rest_snapshot_does_not_undo_a_newer_order_push(qloop: Any) -> 
             live = next(o for o in session.open_orders() if o.order_id == ack.order_id)
             # The order's next state reaches the stream while a REST snapshot (taken before it) is still on its way.
             newer = replace(live, status=OrderStatus.FILLED, filled_size=live.size, u_time=live.u_time + 60_000)
-            session._on_private(Push(Subscription.orders(ProductType.SPOT), "snapshot", [newer], newer.u_time))
+            session.conn._on_private(Push(Subscription.orders(ProductType.SPOT), "snapshot", [newer], newer.u_time))
             await session.refresh_account()
             assert not any(o.order_id == ack.order_id for o in session.open_orders())
             assert any(o.order_id == ack.order_id and o.status is OrderStatus.FILLED for o in session.order_history())

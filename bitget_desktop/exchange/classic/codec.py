@@ -205,7 +205,15 @@ def parse_spot_order(d: Json) -> Order:
         fee=fee,
         c_time=ms(d.get("cTime")),
         u_time=ms(d.get("uTime"), ms(d.get("cTime"))),
+        preset_take_profit=_preset(d.get("presetTakeProfitPrice")),
+        preset_stop_loss=_preset(d.get("presetStopLossPrice")),
     )
+
+
+def _preset(value: Any) -> Decimal | None:
+    """An attached TP/SL trigger price; "" or 0 means none was set."""
+    price = opt_dec(value)
+    return price if price is not None and price > 0 else None
 
 
 def parse_spot_orders(data: Iterable[Json] | None) -> list[Order]:
@@ -249,6 +257,7 @@ def parse_futures_account(d: Json) -> FuturesAccount:
         margin_mode=enum_or_none(MarginMode, d.get("marginMode")),
         pos_mode=enum_or_none(PositionMode, d.get("posMode")),
         crossed_leverage=opt_int(d.get("crossedMarginLeverage")),
+        max_open=opt_dec(d.get("crossedMaxAvailable", d.get("maxOpenPosAvailable"))),
     )
 
 
@@ -336,6 +345,8 @@ def parse_mix_order(d: Json, product_type: ProductType) -> Order:
         fee=fee_value,
         c_time=ms(d.get("cTime")),
         u_time=ms(d.get("uTime"), ms(d.get("cTime"))),
+        preset_take_profit=_preset(d.get("presetStopSurplusPrice")),
+        preset_stop_loss=_preset(d.get("presetStopLossPrice")),
     )
 
 

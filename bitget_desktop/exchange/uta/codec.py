@@ -113,6 +113,12 @@ def _decimals(step: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
+def _positive(value: Any) -> Decimal | None:
+    """An attached TP/SL price; "" or 0 means none."""
+    price = opt_dec(value)
+    return price if price is not None and price > 0 else None
+
+
 def _fee(detail: Any) -> tuple[Decimal, str]:
     """Total fee (negative = paid) and its coin from a v3 `feeDetail` list."""
     total, coin = _ZERO, ""
@@ -365,6 +371,8 @@ def parse_order(d: Json) -> Order:
         fee=fee,
         c_time=ms(d.get("createdTime")),
         u_time=ms(d.get("updatedTime"), ms(d.get("createdTime"))),
+        preset_take_profit=_positive(d.get("takeProfit")),
+        preset_stop_loss=_positive(d.get("stopLoss")),
     )
 
 

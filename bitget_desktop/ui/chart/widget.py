@@ -14,7 +14,7 @@ from . import overlays
 from .candle_item import CandlestickItem
 from .grid_item import GridItem
 from .line_item import SeriesLineItem
-from .store import CLOSE, OPEN, CandleStore
+from .store import CandleStore
 from .theme import DARK, ChartTheme
 from .volume_item import VolumeItem
 

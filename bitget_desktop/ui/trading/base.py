@@ -1,8 +1,10 @@
-"""What both tickets share: the client and task owner, sending with an optional confirmation, and the order status line.
+"""What both tickets share: the OrderDesk they trade through, sending with an optional confirmation, the market
+label and the order status line.
 
-The status line only ever shows what Bitget said about the order's clientOid: sending, acknowledged (with the order
-id), rejected (with Bitget's code, message and hint), unknown (no answer, being looked up), and then the order's state
-as reported by the exchange (live, partially filled, filled, cancelled).
+The status line only ever shows what the desk knows from Bitget about the order's clientOid: sending, acknowledged
+(with the order id), rejected (with Bitget's code, message and hint), unknown (no answer, being looked up), and then
+the order's state as reported by the exchange (live, partially filled, filled, cancelled). It belongs to one account:
+a new desk (account switch) clears it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -18,20 +20,31 @@ import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
-from bitget_desktop.domain.errors import BitgetError, OrderNotFound, UncertainOrderState
 from bitget_desktop.domain.market import Instrument
 from bitget_desktop.domain.trading import Order, OrderRequest, OrderStatus, OrderType, TimeInForce
+from bitget_desktop.terminal.desk import (
+    ACKNOWLEDGED,
+    CANCEL_ACK,
+    CANCEL_REFUSED,
+    NOT_PLACED,
+    NOT_SENT,
+    REJECTED,
+    SENDING,
+    UNKNOWN,
+    Action,
+    OrderDesk,
+)
+from bitget_desktop.terminal.tasks import TaskSet
 from bitget_desktop.ui.trading.confirm import ConfirmDialog
 from bitget_desktop.ui.trading.model import DEFAULT_FAT_FINGER_PCT, MarketState, snap_field
 from bitget_desktop.ui.trading.numbers import fmt
 
 log = logging.getLogger(__name__)
 
-Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
-
-
-def describe_bitget_error(exc: BaseException) -> str:
+def describe_bitget_error(exc: BaseException | None) -> str:
     """'[code] message — hint' with whatever of the three Bitget gave."""
+    if exc is None:
+        return ""
     code = getattr(exc, "code", "") or ""
     msg = getattr(exc, "msg", "") or ("" if code else str(exc))
     hint = getattr(exc, "hint", "") or ""
@@ -39,29 +52,14 @@ def describe_bitget_error(exc: BaseException) -> str:
     return f"{text} — {hint}" if hint else text
 
 
-class TaskOwner:
-    """Keeps the tasks a ticket starts when no Session owns them, and cancels them on `aclose()`."""
-
-    def __init__(self) -> None:
-        self.tasks: set[asyncio.Task[Any]] = set()
-
-    def spawn(self, coro: Coroutine[Any, Any, Any], name: str = "") -> asyncio.Task[Any]:
-        task = asyncio.get_event_loop().create_task(coro, name=f"ticket:{name}")
-        self.tasks.add(task)
-        task.add_done_callback(self._done)
-        return task
-
-    def _done(self, task: asyncio.Task[Any]) -> None:
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("ticket task %s failed: %r", task.get_name(), task.exception())
-
-    async def aclose(self) -> None:
-        tasks = list(self.tasks)
-        for t in tasks:
-            t.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+def market_title(inst: Instrument) -> str:
+    """'BTCUSDT · Spot' / 'BTCUSDT · USDT-M perpetual': what a ticket trades, in words."""
+    pt = inst.product_type
+    if not pt.is_futures:
+        return f"{inst.symbol} · Spot"
+    line = {"USDT": "USDT-M", "USDC": "USDC-M"}.get((inst.margin_coin or inst.quote_coin).upper(), "Coin-M")
+    demo = " (demo)" if pt.value.startswith("S") else ""
+    return f"{inst.symbol} · {line} perpetual{demo}"
 
 
 class TicketBase(QWidget):
@@ -71,12 +69,11 @@ class TicketBase(QWidget):
     ack_shown = Signal(str, str)  # client_oid, order_id: the acknowledgement is on screen
     busy_changed = Signal(bool)
 
-    def __init__(self, client: Any = None, *, spawn: Spawn | None = None, confirm: bool = False, live: bool = False,
+    def __init__(self, desk: OrderDesk | None = None, *, confirm: bool = False, live: bool = False,
                  fat_finger_pct: Decimal | None = DEFAULT_FAT_FINGER_PCT, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.client = client
-        self._owner = TaskOwner()
-        self._spawn: Spawn = spawn or self._owner.spawn
+        self.desk: OrderDesk | None = None
+        self._tasks = TaskSet("ticket")
         self.confirm = confirm
         self.live = live
         self.fat_finger_pct = fat_finger_pct
@@ -87,18 +84,59 @@ class TicketBase(QWidget):
         self.last_request: OrderRequest | None = None
         self.timings: dict[str, float] = {}  # perf_counter marks of the last send (benchmark)
         self._states: dict[str, str] = {}
+        self._initial_desk = desk  # taken by set_desk once the subclass has built its widgets
 
     # -- plumbing -------------------------------------------------------------------------------------------------
-    def set_client(self, client: Any, spawn: Spawn | None = None) -> None:
-        self.client = client
-        self._spawn = spawn or self._owner.spawn
+    def set_desk(self, desk: OrderDesk | None) -> None:
+        """Trade through `desk` (None: not connected). The status line of the previous desk's account is cleared."""
+        if self.desk is not None:
+            self.desk.unlisten(self._on_action)
+        self.desk = desk
+        if desk is not None:
+            desk.listen(self._on_action)
+        self.last_oid, self.last_order, self.last_request = None, None, None
+        self._states.clear()
+        if shiboken6.isValid(self) and hasattr(self, "status_label"):
+            self._show("", "", "")
+            self.update_blocked()
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], name: str = "") -> asyncio.Task[Any]:
-        return self._spawn(coro, name)
+    def blocked_reason(self) -> str | None:
+        """Why an order cannot be sent at all right now (not connected, connecting...); None when it can."""
+        if self.desk is None:
+            return "Not connected."
+        return self.desk.blocked
+
+    def update_blocked(self) -> None:
+        """Order entry follows the desk: disabled with the reason shown while it refuses orders."""
+        reason = self.blocked_reason()
+        if reason is not None and self._states.get("") in (None, "", "blocked"):
+            self._show("", "blocked", reason)
+        elif reason is None and self._states.get("") == "blocked":
+            self._show("", "", "")
+        self.revalidate()
+
+    def revalidate(self) -> None:
+        """Re-check the fields; subclasses implement it."""
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str = "") -> asyncio.Task[Any] | None:
+        return self._tasks.spawn(coro, name)
 
     async def aclose(self) -> None:
-        """Cancel the tasks this ticket owns (those spawned on a Session are the Session's)."""
-        await self._owner.aclose()
+        """Cancel the tasks this ticket started (the desk's own follow-ups belong to the account connection)."""
+        await self._tasks.aclose()
+
+    def _add_market_label(self, lay: QVBoxLayout) -> None:
+        """A heading naming the market this ticket trades."""
+        self.market_label = QLabel("No market selected", self)
+        self.market_label.setObjectName("ticketMarket")
+        font = self.market_label.font()
+        font.setBold(True)
+        self.market_label.setFont(font)
+        lay.addWidget(self.market_label)
+
+    def _show_market(self, inst: Instrument) -> None:
+        if hasattr(self, "market_label"):
+            self.market_label.setText(market_title(inst))
 
     @Slot(object)
     def set_price(self, price: Decimal) -> None:
@@ -233,86 +271,91 @@ class TicketBase(QWidget):
         return f"{preview}\n\nclientOid {req.client_oid}"
 
     async def send(self, req: OrderRequest, preview: str, *, title: str = "Confirm order") -> bool:
-        """Confirm (if asked to), place, show Bitget's answer, then the order's state as the exchange reports it."""
+        """Confirm (if asked to), place through the desk; the status line follows the desk's action."""
         t_start = self.timings.get("click", time.perf_counter())
-        if self.client is None:
-            self._show("", "rejected", "Not connected.")
+        desk = self.desk
+        reason = self.blocked_reason()
+        if desk is None or reason is not None:
+            self._show("", "not-sent", f"Not sent: {reason or 'not connected.'}")
             return False
         if self.confirm:
             dialog = ConfirmDialog(title, self._confirm_text(req, preview), live=self.live, parent=self)
             if not await dialog.ask():
                 self._show("", "not-sent", "Not sent: cancelled in the confirmation.")
                 return False
-        oid = req.client_oid
-        self.last_oid, self.last_request, self.last_order = oid, req, None
-        self._show(oid, "sending", f"Sending {req.side.value} {fmt(req.size)} {req.symbol}… (clientOid {oid})")
+            if self.desk is not desk:
+                return False  # the account changed while the dialog was open: nothing is sent
+        self.last_oid, self.last_request, self.last_order = req.client_oid, req, None
+        self._states[req.client_oid] = SENDING
         self.busy_changed.emit(True)
         self.timings = {"click": t_start, "sent": time.perf_counter()}
         try:
-            ack = await self.client.place_order(req)
-        except UncertainOrderState as exc:
-            self.timings["answer"] = time.perf_counter()
-            self._show(oid, "unknown", f"No answer from Bitget for clientOid {oid}: the order may or may not exist; "
-                                       f"still asking the exchange… ({describe_bitget_error(exc)})")
-            self.spawn(self._resolve_unknown(req), f"resolve:{oid}")
-            return False
-        except BitgetError as exc:
-            self.timings["answer"] = time.perf_counter()
-            self._show(oid, "rejected", f"Rejected by Bitget: {describe_bitget_error(exc)}")
-            return False
+            action = await desk.place(req)
         finally:
             self.busy_changed.emit(False)
         self.timings["answer"] = time.perf_counter()
-        self._show(oid, "acknowledged", f"Acknowledged by Bitget: order {ack.order_id or '—'}\nclientOid {oid}")
-        self.timings["shown"] = time.perf_counter()
-        self.ack_shown.emit(oid, ack.order_id or "")
-        self.spawn(self._follow(req), f"follow:{oid}")
-        return True
+        if action.state == ACKNOWLEDGED or action.state in _ORDER_STATES:
+            self.timings["shown"] = time.perf_counter()
+            return True
+        return False
 
-    async def _fetch_order(self, req: OrderRequest) -> Order:
-        if req.product_type.is_futures:
-            return await self.client.futures_order(req.product_type, req.symbol, client_oid=req.client_oid)
-        return await self.client.spot_order(client_oid=req.client_oid)
-
-    async def _follow(self, req: OrderRequest) -> None:
-        """Ask the exchange for the order's state once after the ack (pushes update it later via update_order)."""
-        try:
-            order = await self._fetch_order(req)
-        except BitgetError as exc:
-            log.info("order %s lookup failed: %s", req.client_oid, exc)
-        else:
-            self.update_order(order)
-        await self.after_order()
-
-    async def _resolve_unknown(self, req: OrderRequest, attempts: int = 5, delay: float = 0.5) -> None:
-        """Keep asking Bitget about a clientOid whose placement got no answer, until it says yes or no."""
-        oid = req.client_oid
-        for i in range(attempts):
-            try:
-                order = await self._fetch_order(req)
-            except OrderNotFound:
-                self._show(oid, "not-placed", f"Bitget has no order with clientOid {oid}: it was not placed.")
-                return
-            except BitgetError as exc:
-                log.info("lookup of %s failed: %s", oid, exc)
-            else:
-                self.update_order(order)
-                await self.after_order()
-                return
-            await asyncio.sleep(delay * (2 ** i))
-        self._show(oid, "unknown", f"Bitget still does not answer about clientOid {oid}: check open orders and "
-                                   "order history before sending it again.")
-
-    async def after_order(self) -> None:
-        """Refresh what an order changes (balances, positions); subclasses override."""
-
-    def update_order(self, order: Order) -> None:
-        """An order as the exchange reports it (REST or the orders push): shown if it is the one on the line."""
-        if not order.client_oid or order.client_oid not in self._states:
+    def _on_action(self, action: Action) -> None:
+        """The desk's news of an action: shown when it is this ticket's."""
+        if action.kind == "cancel-all":
+            inst = self.instrument
+            if inst is not None and action.symbol == inst.symbol and action.product_type is inst.product_type:
+                self._show("", action.state, self._cancel_all_text(action))
             return
-        if order.client_oid == self.last_oid:
-            self.last_order = order
-        self._show(order.client_oid, order.status.value, self._order_text(order))
+        inst = self.instrument
+        if action.key not in self._states:
+            if (action.order is not None and inst is not None and action.symbol == inst.symbol
+                    and action.product_type is inst.product_type):
+                self.account_changed()  # a position action or the blotter traded this market
+            return
+        if action.order is not None and action.key == self.last_oid:
+            self.last_order = action.order
+        self._show(action.key, action.state, self._action_text(action))
+        if action.state == ACKNOWLEDGED:
+            self.ack_shown.emit(action.key, action.order_id or "")
+        elif action.order is not None:
+            self.account_changed()
+
+    def account_changed(self) -> None:
+        """The account state may have moved (an order of this ticket changed): subclasses re-read what they show."""
+
+    def _action_text(self, a: Action) -> str:
+        oid = a.key
+        req = a.request
+        if a.state == SENDING and req is not None:
+            return f"Sending {req.side.value} {fmt(req.size)} {req.symbol}… (clientOid {oid})"
+        if a.state == ACKNOWLEDGED:
+            return f"Acknowledged by Bitget: order {a.order_id or '—'}\nclientOid {oid}"
+        if a.state == REJECTED:
+            return f"Rejected by Bitget: {describe_bitget_error(a.error)}"
+        if a.state == UNKNOWN:
+            if a.detail:
+                return f"No answer from Bitget for clientOid {oid}: {a.detail}"
+            return (f"No answer from Bitget for clientOid {oid}: the order may or may not exist; still asking the "
+                    f"exchange… ({describe_bitget_error(a.error)})")
+        if a.state == NOT_PLACED:
+            return f"Bitget has no order with clientOid {oid}: it was not placed."
+        if a.state == NOT_SENT:
+            return f"Not sent: {describe_bitget_error(a.error)}"
+        if a.state == CANCEL_ACK:
+            return f"Cancel acknowledged by Bitget (clientOid {oid})"
+        if a.state == CANCEL_REFUSED:
+            return f"Cancel refused by Bitget: {describe_bitget_error(a.error)}"
+        if a.order is not None:
+            return self._order_text(a.order)
+        return a.state
+
+    def _cancel_all_text(self, a: Action) -> str:
+        if a.state == REJECTED:
+            return f"Cancel-all refused by Bitget: {describe_bitget_error(a.error)}"
+        if a.state == SENDING:
+            return f"Cancelling all {a.symbol} orders…"
+        refused = f" ({describe_bitget_error(a.error)})" if a.error is not None else ""
+        return f"Cancel-all on {a.symbol}: {a.detail}{refused}"
 
     def _order_text(self, o: Order) -> str:
         inst = self.instrument
@@ -331,44 +374,22 @@ class TicketBase(QWidget):
             self.spawn(self.cancel(self.last_request), "cancel")
 
     async def cancel(self, req: OrderRequest) -> bool:
-        oid = req.client_oid
-        try:
-            if req.product_type.is_futures:
-                await self.client.cancel_futures_order(req.product_type, req.symbol, client_oid=oid,
-                                                       margin_coin=req.margin_coin)
-            else:
-                await self.client.cancel_spot_order(req.symbol, client_oid=oid)
-        except BitgetError as exc:
-            self._show(oid, "cancel-refused", f"Cancel refused by Bitget: {describe_bitget_error(exc)}")
+        if self.desk is None:
             return False
-        self._show(oid, "cancel-acknowledged", f"Cancel acknowledged by Bitget (clientOid {oid})")
-        self.spawn(self._follow(req), f"follow:{oid}")
-        return True
+        action = await self.desk.cancel(self.last_order if self.last_order is not None
+                                        and self.last_order.client_oid == req.client_oid else req)
+        return action.state != CANCEL_REFUSED
 
     async def cancel_all(self) -> bool:
         """Cancel every open order of this ticket's symbol."""
         inst = self.instrument
-        if inst is None or self.client is None:
+        if inst is None or self.desk is None:
             return False
-        try:
-            if inst.product_type.is_futures:
-                result = await self.client.cancel_all_futures_orders(inst.product_type, inst.symbol,
-                                                                     inst.margin_coin)
-                failed = len(result.failed)
-                text = f"Cancel-all on {inst.symbol}: {len(result.succeeded)} cancelled" + (
-                    f", {failed} refused ({describe_bitget_error(result.failed[0].error)})" if failed else "")
-            else:
-                await self.client.cancel_all_spot_orders(inst.symbol)
-                text = f"Cancel-all on {inst.symbol}: accepted by Bitget"
-        except BitgetError as exc:
-            self._show("", "rejected", f"Cancel-all refused by Bitget: {describe_bitget_error(exc)}")
-            return False
-        self._show("", "cancel-acknowledged", text)
-        if self.last_request is not None:
-            self.spawn(self._follow(self.last_request), "follow:last")
-        else:
-            self.spawn(self.after_order(), "refresh")
-        return True
+        action = await self.desk.cancel_all(inst)
+        return action.state == CANCEL_ACK
 
     def request_cancel_all(self) -> None:
         self.spawn(self.cancel_all(), "cancel-all")
+
+
+_ORDER_STATES = frozenset(s.value for s in OrderStatus)

@@ -10,7 +10,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QScrollArea, QTabWidget, QWidget
 
 from bitget_desktop.domain.market import Instrument
-from bitget_desktop.domain.trading import Order
 from bitget_desktop.ui.trading.model import DEFAULT_FAT_FINGER_PCT, MarketState, quiet_amount
 from bitget_desktop.ui.trading.perp_ticket import PerpTicket
 from bitget_desktop.ui.trading.positions import PositionActions, install_position_menu
@@ -64,7 +63,7 @@ class TradingPanel(QTabWidget):
 
     # -- session ------------------------------------------------------------------------------------------------
     def bind(self, session: Any) -> None:
-        """Trade through `session` (its client and task ownership); None unbinds."""
+        """Trade through `session`'s OrderDesk and show its account state; None unbinds (order entry disabled)."""
         for sig, slot in self._connections:
             try:
                 sig.disconnect(slot)
@@ -74,7 +73,7 @@ class TradingPanel(QTabWidget):
         self.session = session
         if session is None:
             for t in self.tickets:
-                t.set_client(None)
+                t.set_desk(None)
             return
         live = bool(getattr(session.environment, "is_live", False))
         s = self.settings
@@ -83,12 +82,9 @@ class TradingPanel(QTabWidget):
             fat = Decimal(str(s.fat_finger_pct)) if s is not None else DEFAULT_FAT_FINGER_PCT
         except (InvalidOperation, ValueError):
             fat = DEFAULT_FAT_FINGER_PCT
-        client = session.client if getattr(session, "private", True) else None
         for t in self.tickets:
-            t.set_client(client, session.spawn)
             t.confirm, t.live, t.fat_finger_pct = confirm, live, fat
-            if client is None:
-                t._show("", "not-sent", "Market data only: add a Bitget API key with trade permission to trade.")
+            t.set_desk(session.desk)
         self.actions = PositionActions.for_session(session, self)
         for sig, slot in (
             (session.symbol_changed, self._on_symbol),
@@ -96,7 +92,8 @@ class TradingPanel(QTabWidget):
             (session.book_changed, self._on_book),
             (session.balances_changed, self._on_balances),
             (session.positions_changed, self._on_positions),
-            (session.orders_changed, self._on_orders),
+            (session.modes_changed, self._on_positions),
+            (session.status_changed, self._on_status),
         ):
             sig.connect(slot)
             self._connections.append((sig, slot))
@@ -111,6 +108,8 @@ class TradingPanel(QTabWidget):
         return s.instruments.get(f"{s.futures_type.value}:{inst.symbol}")
 
     def _on_symbol(self, inst: Instrument) -> None:
+        """The market on screen changed: the ticket of its type takes it and comes to the front; the other ticket
+        takes the same coin's other market (labelled as such)."""
         other = self._counterpart(inst)
         spot, perp = (other, inst) if inst.product_type.is_futures else (inst, other)
         if spot is not None:
@@ -118,8 +117,15 @@ class TradingPanel(QTabWidget):
             self.spot.spawn(self.spot.refresh(), "spot-refresh")
         if perp is not None:
             self.perp.set_instrument(perp)
+            self.perp.show_state()
             self.perp.spawn(self.perp.refresh(), "perp-refresh")
         self.setCurrentIndex(1 if inst.product_type.is_futures else 0)
+
+    def _on_status(self, status: str) -> None:
+        for t in self.tickets:
+            t.update_blocked()
+        if self.session is not None and self.session.status == "ready" and self.session.instrument is not None:
+            self._on_symbol(self.session.instrument)
 
     def _on_tickers(self, tickers: list[Any]) -> None:
         for t in tickers:
@@ -138,17 +144,11 @@ class TradingPanel(QTabWidget):
                                         mark=m.mark)
 
     def _on_balances(self) -> None:
-        records = self.session.balance_list()
-        self.spot.set_balances(records)
-        self.perp.set_account(records)
+        self.spot.set_balances(self.session.state.balances.values())
+        self.perp.show_state()
 
     def _on_positions(self) -> None:
-        self.perp.set_positions(self.session.position_list())
-
-    def _on_orders(self) -> None:
-        for o in [*self.session.open_orders(), *self.session.order_history()]:
-            if isinstance(o, Order):
-                (self.perp if o.product_type.is_futures else self.spot).update_order(o)
+        self.perp.show_state()
 
     # -- actions ------------------------------------------------------------------------------------------------
     @Slot(object)
@@ -171,5 +171,5 @@ class TradingPanel(QTabWidget):
     def cancel_all(self) -> None:
         """The hotkey: cancel every open order of both tickets' symbols."""
         for t in self.tickets:
-            if t.instrument is not None and t.client is not None:
+            if t.instrument is not None and t.blocked_reason() is None:
                 t.request_cancel_all()

@@ -31,6 +31,7 @@ from bitget_desktop.domain.trading import (
     Position,
     PositionMode,
 )
+from bitget_desktop.terminal.desk import OrderDesk
 from bitget_desktop.ui.trading.base import TicketBase, describe_bitget_error
 from bitget_desktop.ui.trading.model import (
     MarketState,
@@ -100,8 +101,8 @@ class PerpTicket(TicketBase):
 
     refreshed = Signal()  # account, positions and ticker were read from the exchange
 
-    def __init__(self, client: Any = None, **kw: Any) -> None:
-        super().__init__(client, **kw)
+    def __init__(self, desk: OrderDesk | None = None, **kw: Any) -> None:
+        super().__init__(desk, **kw)
         self.setObjectName("perpTicket")
         self.position_mode: PositionMode | None = None  # as Bitget reports it
         self.margin_mode: MarginMode | None = None
@@ -111,13 +112,14 @@ class PerpTicket(TicketBase):
         self.preview_intent: Intent = Intent.BUY
         self._touched: set[str] = set()
         self.refreshes = 0
-        self.actions = PositionActions(client, lambda p: self.instrument, spawn=self.spawn, parent=self)
+        self.actions = PositionActions(desk, lambda p: self.instrument, parent=self)
         self.actions.done.connect(lambda text: self._after_action("position-action", text))
         self.actions.failed.connect(lambda text: self._after_action("rejected", text))
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         lay.setSpacing(6)
+        self._add_market_label(lay)
 
         # -- account settings as the exchange reports them
         grid = QGridLayout()
@@ -227,6 +229,7 @@ class PerpTicket(TicketBase):
         self.slider.valueChanged.connect(self._on_slider)
         self._show_mode(None)
         self._on_kind()
+        self.set_desk(self._initial_desk)
 
     def _intent_button(self, intent: Intent, parent: QWidget) -> QPushButton:
         b = QPushButton(INTENT_LABELS[intent], parent)
@@ -247,9 +250,9 @@ class PerpTicket(TicketBase):
         return super().eventFilter(obj, event)
 
     # -- external inputs --------------------------------------------------------------------------------------
-    def set_client(self, client: Any, spawn: Any = None) -> None:
-        super().set_client(client, spawn)
-        self.actions.client = client
+    def set_desk(self, desk: OrderDesk | None) -> None:
+        self.actions.desk = desk
+        super().set_desk(desk)
 
     def set_instrument(self, inst: Instrument) -> None:
         if not inst.product_type.is_futures:
@@ -274,6 +277,7 @@ class PerpTicket(TicketBase):
         self.leverage_spin.setRange(max(1, inst.min_leverage), max(inst.max_leverage, inst.min_leverage, 1))
         self.available_label.setText(f"Available: — {coin}")
         self.cancel_all_button.setText(f"Cancel all {inst.symbol} orders")
+        self._show_market(inst)
         self.revalidate()
 
     def set_ticker(self, t: Ticker) -> None:
@@ -295,10 +299,8 @@ class PerpTicket(TicketBase):
             return
         for a in accounts:
             if isinstance(a, FuturesAccount) and a.margin_coin.upper() == (inst.margin_coin or "").upper():
-                self.available = a.available
-                if a.pos_mode is not None and a.pos_mode is not self.position_mode:
-                    self._show_mode(a.pos_mode)
-                self.available_label.setText(f"Available: {fmt(a.available, 2)} {a.margin_coin}")
+                self.available = a.open_available
+                self.available_label.setText(f"Available: {fmt(a.open_available, 2)} {a.margin_coin}")
         self.revalidate()
 
     def set_positions(self, positions: Iterable[Position]) -> None:
@@ -311,36 +313,43 @@ class PerpTicket(TicketBase):
         self.revalidate()
 
     async def refresh(self) -> None:
-        """Read the position mode, margin mode, leverage, balance, positions and ticker from the exchange."""
-        inst = self.instrument
-        if inst is None or self.client is None:
+        """Read the symbol's account settings and ticker into the account state (through the desk), then show
+        what the state holds: position mode, margin mode, leverage, available margin and positions."""
+        inst, desk = self.instrument, self.desk
+        if inst is None or desk is None or desk.blocked is not None:
             return
-        coin = inst.margin_coin or inst.quote_coin
         try:
-            acc = await self.client.futures_account(inst.product_type, inst.symbol, coin)
-            positions = await self.client.position(inst.product_type, inst.symbol, coin)
-            ticker = await self.client.ticker(inst.product_type, inst.symbol)
+            ticker = await desk.load_symbol(inst)
         except BitgetError as exc:
             self.reported.setText(f"Bitget reports: could not read the account ({describe_bitget_error(exc)})")
             return
-        self.margin_mode = acc.margin_mode
+        if self.desk is not desk or self.instrument is not inst:
+            return
         self.set_ticker(ticker)
-        self.set_positions(positions)
-        held_leverage = next((p.leverage for p in self.positions if p.leverage), None)
-        if acc.margin_mode is MarginMode.CROSSED and acc.crossed_leverage:
-            self.leverage = acc.crossed_leverage
-        elif held_leverage:
-            self.leverage = held_leverage
-        elif self.leverage is None:
-            self.leverage = acc.crossed_leverage
-        self.set_account([acc])
-        self._show_mode(acc.pos_mode)
-        self._show_reported()
+        self.show_state()
         self.refreshes += 1
         self.refreshed.emit()
 
-    async def after_order(self) -> None:
-        await self.refresh()
+    def account_changed(self) -> None:
+        self.show_state()
+
+    def show_state(self) -> None:
+        """Modes, leverage, available margin and positions of this market as the account state holds them."""
+        inst, desk = self.instrument, self.desk
+        if inst is None or desk is None:
+            return
+        state = desk.state
+        settings = state.symbol_settings(inst.product_type, inst.symbol)
+        self.margin_mode = settings.margin_mode or self.margin_mode
+        self.leverage = settings.leverage or self.leverage
+        self.set_positions(state.positions_for(inst))
+        acc = state.futures_account(inst.margin_coin or inst.quote_coin)
+        if acc is not None:
+            self.set_account([acc])
+        mode = state.position_mode(inst.product_type)
+        if mode is not None and mode is not self.position_mode:
+            self._show_mode(mode)
+        self._show_reported()
 
     # -- position mode, margin mode, leverage -----------------------------------------------------------------
     def _show_mode(self, mode: PositionMode | None) -> None:
@@ -386,18 +395,17 @@ class PerpTicket(TicketBase):
         self.spawn(self.switch_position_mode(mode), "position-mode")
 
     async def switch_position_mode(self, mode: PositionMode) -> bool:
-        inst = self.instrument
-        if inst is None or self.client is None:
+        inst, desk = self.instrument, self.desk
+        if inst is None or desk is None:
             return False
         self._note("Asking Bitget to switch to " + ("hedge" if mode is PositionMode.HEDGE else "one-way") + " mode…")
         try:
-            await self.client.set_position_mode(inst.product_type, mode)
+            reported = await desk.set_position_mode(inst.product_type, mode, inst.symbol,
+                                                    inst.margin_coin or inst.quote_coin)
         except BitgetError as exc:
             self._note(f"Bitget refused to switch the position mode: {describe_bitget_error(exc)} {MODE_SWITCH_HINT}")
-            await self.refresh()
+            self._show_mode(desk.state.position_mode(inst.product_type))
             return False
-        coin = inst.margin_coin or inst.quote_coin
-        reported = await self.client.position_mode(inst.product_type, inst.symbol, coin)
         self._show_mode(reported)
         self._note("")
         return reported is mode
@@ -411,20 +419,16 @@ class PerpTicket(TicketBase):
         self.spawn(self.set_margin_mode(mode), "margin-mode")
 
     async def set_margin_mode(self, mode: MarginMode) -> bool:
-        inst = self.instrument
-        if inst is None or self.client is None:
+        inst, desk = self.instrument, self.desk
+        if inst is None or desk is None:
             return False
         try:
-            info = await self.client.set_margin_mode(inst.product_type, inst.symbol,
-                                                     inst.margin_coin or inst.quote_coin, mode)
+            await desk.set_margin_mode(inst, mode)
         except BitgetError as exc:
             self._note(f"Bitget refused the margin mode: {describe_bitget_error(exc)} {MARGIN_SWITCH_HINT}")
             return False
         self._note("")
-        self.margin_mode = info.margin_mode or self.margin_mode
-        lev = info.cross_leverage if self.margin_mode is MarginMode.CROSSED else info.long_leverage
-        self.leverage = lev or self.leverage
-        self._show_reported()
+        self.show_state()
         self.revalidate()
         return self.margin_mode is mode
 
@@ -432,24 +436,22 @@ class PerpTicket(TicketBase):
         self.spawn(self.set_leverage(self.leverage_spin.value()), "leverage")
 
     async def set_leverage(self, leverage: int) -> bool:
-        inst = self.instrument
-        if inst is None or self.client is None:
+        inst, desk = self.instrument, self.desk
+        if inst is None or desk is None:
             return False
         try:
-            info = await self.client.set_leverage(inst.product_type, inst.symbol, inst.margin_coin or inst.quote_coin,
-                                                  leverage)
+            await desk.set_leverage(inst, leverage)
         except BitgetError as exc:
             self._note(f"Bitget refused the leverage: {describe_bitget_error(exc)}")
             self._show_reported()
             return False
         self._note("")
-        self.margin_mode = info.margin_mode or self.margin_mode
-        lev = info.cross_leverage if self.margin_mode is MarginMode.CROSSED else (info.long_leverage
-                                                                                 or info.short_leverage)
-        self.leverage = lev
+        settings = desk.state.symbol_settings(inst.product_type, inst.symbol)
+        self.margin_mode = settings.margin_mode or self.margin_mode
+        self.leverage = settings.leverage
         self._show_reported()
         self.revalidate()
-        return lev == leverage
+        return self.leverage == leverage
 
     # -- fields -----------------------------------------------------------------------------------------------
     def _on_kind(self) -> None:
@@ -508,7 +510,7 @@ class PerpTicket(TicketBase):
     def context(self) -> PerpContext:
         assert self.instrument is not None
         held: dict[HoldSide, Decimal] | None = None
-        if self.client is not None and self.position_mode is not None:
+        if self.desk is not None and self.position_mode is not None:
             held = {}
             for p in self.positions:
                 held[p.hold_side] = held.get(p.hold_side, Decimal(0)) + (p.available if p.available > 0 else p.size)
@@ -523,7 +525,7 @@ class PerpTicket(TicketBase):
 
     def revalidate(self, *, show_all: bool = False) -> TicketResult | None:
         result = self.validate()
-        ready = self.client is not None and self.position_mode is not None
+        ready = self.blocked_reason() is None and self.position_mode is not None
         for b in self.intent_buttons.values():
             b.setEnabled(ready)
         if result is None:
@@ -578,4 +580,3 @@ class PerpTicket(TicketBase):
 
     def _after_action(self, state: str, text: str) -> None:
         self._show("", state, text)
-        self.spawn(self.refresh(), "refresh")

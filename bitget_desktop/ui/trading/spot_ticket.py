@@ -9,8 +9,9 @@ from typing import Any, Iterable
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from bitget_desktop.domain.errors import BitgetError
-from bitget_desktop.domain.market import Instrument, ProductType, Ticker
+from bitget_desktop.domain.market import Instrument, Ticker
 from bitget_desktop.domain.trading import Balance, OrderType, Side, TimeInForce
+from bitget_desktop.terminal.desk import OrderDesk
 from bitget_desktop.ui.trading.base import TicketBase, describe_bitget_error
 from bitget_desktop.ui.trading.model import (
     MarketState,
@@ -33,8 +34,8 @@ TIF_LABELS = ((TimeInForce.GTC, "GTC · good till cancelled"), (TimeInForce.POST
 class SpotTicket(TicketBase):
     """Spot order entry for one instrument; `set_price` takes clicks from the book or the chart."""
 
-    def __init__(self, client: Any = None, **kw: Any) -> None:
-        super().__init__(client, **kw)
+    def __init__(self, desk: OrderDesk | None = None, **kw: Any) -> None:
+        super().__init__(desk, **kw)
         self.setObjectName("spotTicket")
         self.base_available: Decimal | None = None
         self.quote_available: Decimal | None = None
@@ -45,6 +46,7 @@ class SpotTicket(TicketBase):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         lay.setSpacing(6)
+        self._add_market_label(lay)
         top = QHBoxLayout()
         self.side = Segmented([(Side.BUY, "Buy"), (Side.SELL, "Sell")], "side", self)
         self.kind = Segmented([(OrderType.LIMIT, "Limit"), (OrderType.MARKET, "Market")], "kind", self)
@@ -102,6 +104,7 @@ class SpotTicket(TicketBase):
         self.tif.currentIndexChanged.connect(lambda _i: self.revalidate())
         self.submit.clicked.connect(self._on_submit)
         self._on_mode()
+        self.set_desk(self._initial_desk)
 
     # -- external inputs --------------------------------------------------------------------------------------
     def set_instrument(self, inst: Instrument) -> None:
@@ -123,6 +126,7 @@ class SpotTicket(TicketBase):
         self.size.set_unit(inst.base_coin)
         self.total.set_unit(inst.quote_coin)
         self.cancel_all_button.setText(f"Cancel all {inst.symbol} orders")
+        self._show_market(inst)
         self._on_mode()
 
     def set_market(self, market: MarketState) -> None:
@@ -150,23 +154,26 @@ class SpotTicket(TicketBase):
         self._show_available()
         self.revalidate()
 
+    def account_changed(self) -> None:
+        if self.desk is not None:
+            self.set_balances(self.desk.state.balances.values())
+
     def _price_set(self) -> None:
         self._relink("price")
 
     async def refresh(self) -> None:
-        """Read the ticker and the balances from the exchange."""
-        inst = self.instrument
-        if inst is None or self.client is None:
+        """Read the ticker and the balances into the account state (through the desk) and show them."""
+        inst, desk = self.instrument, self.desk
+        if inst is None or desk is None or desk.blocked is not None:
             return
         try:
-            t = await self.client.ticker(ProductType.SPOT, inst.symbol)
-            self.set_ticker(t)
-            self.set_balances(await self.client.spot_balances())
+            t = await desk.load_symbol(inst)
         except BitgetError as exc:
             self.available.setText(f"Available: unknown (Bitget reports {describe_bitget_error(exc)})")
-
-    async def after_order(self) -> None:
-        await self.refresh()
+            return
+        if self.desk is desk:
+            self.set_ticker(t)
+            self.set_balances(desk.state.balances.values())
 
     # -- field logic ------------------------------------------------------------------------------------------
     def _show_available(self) -> None:
@@ -306,7 +313,7 @@ class SpotTicket(TicketBase):
         self.form_error.setVisible("form" in errors)
         self.preview.setText(result.preview)
         self.preview.setVisible(bool(result.preview))
-        self.submit.setEnabled(self.client is not None)
+        self.submit.setEnabled(self.blocked_reason() is None)
         return result
 
     def _on_submit(self) -> None:

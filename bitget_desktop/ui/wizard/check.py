@@ -258,7 +258,7 @@ async def run_key_check(
                 label = PRODUCT_LABELS.get(pt.value, pt.value)
                 try:
                     mode = str(await client.position_mode(pt))
-                except (BadRequest, ClassicAccountError, UnifiedAccountError) as exc:
+                except (BadRequest, ClassicAccountError, UnifiedAccountError):
                     report.position_modes[pt.value] = "unavailable"
                     details.append(f"{label}: not offered here")
                     continue

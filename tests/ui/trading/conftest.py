@@ -19,6 +19,9 @@ from bitget_desktop.domain.market import ProductType
 from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.exchange.environments import local
 from bitget_desktop.exchange.signing import Credentials
+from bitget_desktop.terminal.account import AccountState
+from bitget_desktop.terminal.desk import OrderDesk
+from bitget_desktop.terminal.tasks import TaskSet
 
 try:
     from bitget_desktop.simulator import ApiKeySpec, Simulator, SimulatorConfig
@@ -49,13 +52,25 @@ def sim(qloop: qasync.QEventLoop) -> Iterator[Any]:
     qloop.run_until_complete(s.stop())
 
 
+_DESKS: list[OrderDesk] = []
+
+
 @pytest.fixture
 def client(qloop: qasync.QEventLoop, sim: Any) -> Iterator[BitgetClient]:
     c = BitgetClient(local(sim.rest_url), CREDS, timeout=3.0, retry_initial_delay=0.05, resolve_initial_delay=0.05,
                      rng=random.Random(7))
     qloop.run_until_complete(c.__aenter__())
     yield c
+    while _DESKS:
+        qloop.run_until_complete(_DESKS.pop().tasks.aclose())
     qloop.run_until_complete(c.close())
+
+
+def desk_for(client: BitgetClient) -> OrderDesk:
+    """An OrderDesk over `client` with an empty account state (as a fresh connection has), closed after the test."""
+    desk = OrderDesk(client, AccountState(), TaskSet("test-desk"), resolve_delay=0.05)
+    _DESKS.append(desk)
+    return desk
 
 
 @pytest.fixture

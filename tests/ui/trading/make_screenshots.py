@@ -27,6 +27,9 @@ from bitget_desktop.exchange.client import BitgetClient  # noqa: E402
 from bitget_desktop.exchange.environments import local  # noqa: E402
 from bitget_desktop.exchange.signing import Credentials  # noqa: E402
 from bitget_desktop.simulator import ApiKeySpec, Simulator, SimulatorConfig  # noqa: E402
+from bitget_desktop.terminal.account import AccountState  # noqa: E402
+from bitget_desktop.terminal.desk import OrderDesk  # noqa: E402
+from bitget_desktop.terminal.tasks import TaskSet  # noqa: E402
 from bitget_desktop.ui import theme  # noqa: E402
 from bitget_desktop.ui.trading.panel import TradingPanel  # noqa: E402
 
@@ -39,8 +42,9 @@ async def main(mode: str) -> None:
         async with BitgetClient(local(sim.rest_url), Credentials(*key), rng=random.Random(1)) as client:
             panel = TradingPanel(theme_mode=mode)
             spot, perp = panel.spot, panel.perp
+            desk = OrderDesk(client, AccountState(), TaskSet("screenshots"))
             for t in panel.tickets:
-                t.set_client(client)
+                t.set_desk(desk)
             spot.set_instrument(next(i for i in await client.spot_instruments() if i.symbol == "BTCUSDT"))
             perp.set_instrument(next(i for i in await client.futures_instruments(ProductType.USDT_FUTURES)
                                      if i.symbol == "BTCUSDT"))

@@ -31,7 +31,7 @@ def test_panel_follows_session_and_trades(qtbot: Any, run: Any, sim: Any, client
             await wait_signal(session.ready, timeout=15)
             panel.bind(session)
             spot, perp = panel.spot, panel.perp
-            assert spot.fat_finger_pct == D(3) and not spot.confirm and spot.client is client
+            assert spot.fat_finger_pct == D(3) and not spot.confirm and spot.desk is session.desk
             await wait_until(lambda: spot.quote_available is not None and perp.position_mode is not None,
                              what="tickets refreshed")
             assert perp.instrument is not None and perp.instrument.symbol == "BTCUSDT"

@@ -10,14 +10,14 @@ from PySide6.QtCore import Qt
 from bitget_desktop.domain.trading import Intent, MarginMode, OrderType, PositionMode
 from bitget_desktop.ui.trading.perp_ticket import PerpTicket
 
-from .conftest import FUT, KEY, move_market, sim_order, sim_positions, wait_signal, wait_state, wait_until
+from .conftest import desk_for, FUT, KEY, move_market, sim_order, sim_positions, wait_signal, wait_state, wait_until
 
 D = Decimal
 CLICK = Qt.MouseButton.LeftButton
 
 
 async def make_ticket(qtbot: Any, client: Any, symbol: str = "BTCUSDT", **kw: Any) -> PerpTicket:
-    ticket = PerpTicket(client, **kw)
+    ticket = PerpTicket(desk_for(client), **kw)
     qtbot.addWidget(ticket)
     ticket.resize(380, 800)
     inst = next(i for i in await client.futures_instruments(FUT) if i.symbol == symbol)
@@ -40,7 +40,6 @@ async def order(qtbot: Any, t: PerpTicket, sim: Any, intent: Intent, size: str, 
     t.kind.button(kind).click()
     t.reduce_only.setChecked(reduce_only)
     type_into(qtbot, t.size, size)
-    refreshes = t.refreshes
     qtbot.mouseClick(t.intent_buttons[intent], CLICK)
     try:
         oid, order_id = await wait_signal(t.ack_shown)
@@ -48,8 +47,7 @@ async def order(qtbot: Any, t: PerpTicket, sim: Any, intent: Intent, size: str, 
         raise AssertionError(f"no ack: {t.status_label.text()!r} {t.form_error.text()!r} "
                              f"{[f.error_text for f in t._fields.values()]}") from None
     assert order_id and "Acknowledged by Bitget" in t.status_label.text()
-    await wait_state(t, oid, state)
-    await wait_until(lambda: t.refreshes > refreshes, what="ticket refreshed from the exchange")
+    await wait_state(t, oid, state)  # the desk re-read the positions before it reported the order's state
     return sim_order(sim, oid)
 
 
@@ -85,7 +83,7 @@ def test_reduce_only_cannot_flip(qtbot: Any, run: Any, sim: Any, client: Any) ->
         qtbot.mouseClick(t.intent_buttons[Intent.SELL], CLICK)
         assert "long position" in t.size.error_text
         # ...and when the position shrank behind its back, the exchange still cannot flip it.
-        from bitget_desktop.ui.trading.positions import close_request
+        from bitget_desktop.terminal.desk import close_request
 
         inst = t.instrument
         assert inst is not None

@@ -11,13 +11,13 @@ from bitget_desktop.domain.market import ProductType
 from bitget_desktop.domain.trading import OrderType, Side, TimeInForce
 from bitget_desktop.ui.trading.spot_ticket import SpotTicket
 
-from .conftest import KEY, sim_order, wait_signal, wait_state
+from .conftest import desk_for, KEY, sim_order, wait_signal, wait_state
 
 D = Decimal
 
 
 async def make_ticket(qtbot: Any, client: Any, symbol: str = "BTCUSDT", **kw: Any) -> SpotTicket:
-    ticket = SpotTicket(client, **kw)
+    ticket = SpotTicket(desk_for(client), **kw)
     qtbot.addWidget(ticket)
     ticket.resize(360, 640)
     inst = next(i for i in await client.spot_instruments() if i.symbol == symbol)

@@ -3,6 +3,8 @@ order that the simulator answers (acknowledged or rejected with a Bitget code) �
 
 from __future__ import annotations
 
+import asyncio
+
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +16,7 @@ from bitget_desktop.domain.trading import Intent, OrderType, Side, TimeInForce
 from bitget_desktop.ui.trading.perp_ticket import PerpTicket
 from bitget_desktop.ui.trading.spot_ticket import SpotTicket
 
-from .conftest import FUT, wait_until
+from .conftest import FUT, desk_for, wait_until
 from .test_ticket_model import HOSTILE
 
 SIZES = st.sampled_from(["0.001", "0.0005", "0.01", "0.002 ", "+0.003", "0,01", "0.00000001", "0.0011111", "０．００２",
@@ -46,7 +48,7 @@ def _check_request(req: Any, inst: Any) -> None:
 
 
 def test_spot_widget_hostile_input(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
-    ticket = SpotTicket(client)
+    ticket = SpotTicket(desk_for(client))
     qtbot.addWidget(ticket)
 
     async def setup() -> None:
@@ -87,8 +89,7 @@ def test_spot_widget_hostile_input(qtbot: Any, run: Any, sim: Any, client: Any) 
             req = ticket.last_request
             _check_request(req, inst)
             await wait_until(lambda: ticket.state_of(req.client_oid) in TERMINAL, what="Bitget's answer")
-            while ticket._owner.tasks:
-                await ticket._owner.tasks.pop()
+            await asyncio.gather(*ticket._tasks.tasks, return_exceptions=True)
 
         run(answered())
 
@@ -97,7 +98,7 @@ def test_spot_widget_hostile_input(qtbot: Any, run: Any, sim: Any, client: Any) 
 
 
 def test_perp_widget_hostile_input(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
-    ticket = PerpTicket(client)
+    ticket = PerpTicket(desk_for(client))
     qtbot.addWidget(ticket)
 
     async def setup() -> None:
@@ -138,8 +139,7 @@ def test_perp_widget_hostile_input(qtbot: Any, run: Any, sim: Any, client: Any) 
             _check_request(req, inst)
             assert req.trade_side is None and req.reduce_only is reduce
             await wait_until(lambda: ticket.state_of(req.client_oid) in TERMINAL, what="Bitget's answer")
-            while ticket._owner.tasks:
-                await ticket._owner.tasks.pop()
+            await asyncio.gather(*ticket._tasks.tasks, return_exceptions=True)
 
         run(answered())
 
