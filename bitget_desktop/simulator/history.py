@@ -23,6 +23,7 @@ from statistics import NormalDist
 from typing import Callable
 
 import numpy as np
+import numpy.typing as npt
 
 from bitget_desktop.simulator.instruments import InstrumentSpec
 
@@ -58,7 +59,10 @@ def _rng(*parts: int) -> np.random.Generator:
     return np.random.default_rng([p & 0xFFFFFFFFFFFF for p in parts])
 
 
-def _bridge(start: np.ndarray, end: np.ndarray, sig: np.ndarray, z: np.ndarray) -> np.ndarray:
+_Floats = npt.NDArray[np.float64]
+
+
+def _bridge(start: _Floats, end: _Floats, sig: _Floats, z: _Floats) -> _Floats:
     """Rows of a Brownian bridge from start[i] to end[i] with per-step stdev sig[i, j] (last column == end)."""
     x = np.cumsum(sig * z, axis=1)
     var = np.cumsum(sig * sig, axis=1)

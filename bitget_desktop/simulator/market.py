@@ -553,9 +553,9 @@ class MarketData:
         """Index: the spot path at the same instant, with a little more precision than the perp's tick."""
         spot = self._live.get(("SPOT", lv.spec.symbol))
         base = spot if spot is not None else lv
-        px = base.last_px / 10 ** base.spec.price_places
+        px = base.last_px / 10.0 ** base.spec.price_places  # float powers: int ** int is not typed int
         wobble = 1 + 0.00003 * math.sin(self.now / 7_000.0 + lv.spec.coin_key)
-        return round(px * wobble * 10 ** places)
+        return round(px * wobble * 10.0 ** places)
 
     def index_price(self, product: str, symbol: str) -> Decimal:
         lv = self._need(product, symbol)

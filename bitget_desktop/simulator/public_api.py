@@ -151,6 +151,8 @@ class PublicApi:
                 raise ApiError("40020", "Parameter limit error")
             limit = min(int(raw_limit), 150)
         scale_n = int(precision[-1])
+        bids: list[list[str]] | list[list[float]]
+        asks: list[list[str]] | list[list[float]]
         bids, asks, _ = self.market.book_strings(s.product_type, s.symbol, 150 if scale_n else limit)
         if scale_n:
             bids = _merge(bids, s.price_places - scale_n, descending=True)[:limit]
