@@ -150,7 +150,8 @@ class UncertainOrderState(BitgetError):
         return (_rebuild_uncertain, (self.code, self.msg, self.hint, self.http_status, self.client_oid))
 
 
-def _rebuild_uncertain(code: str, msg: str, hint: str | None, status: int | None, oid: str | None) -> UncertainOrderState:
+def _rebuild_uncertain(code: str, msg: str, hint: str | None, status: int | None,
+                       oid: str | None) -> UncertainOrderState:
     return UncertainOrderState(code, msg, hint, status, client_oid=oid)
 
 

@@ -30,6 +30,7 @@ from bitget_desktop.simulator.accounts import (
 from bitget_desktop.simulator.futures import FuturesMixin
 from bitget_desktop.simulator.persistence import read_json, write_json
 from bitget_desktop.simulator.rules import (
+    _D,
     CLIENT_OID_RE,
     DEFAULT_MMR,
     FEE_Q,
@@ -38,7 +39,6 @@ from bitget_desktop.simulator.rules import (
     SPOT,
     ZERO,
     _attr,
-    _D,
     _levels,
     _margin_coin_of,
     _norm_force,
@@ -113,7 +113,7 @@ class Engine(FuturesMixin):
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, []
-        if any(ch != "positions" and ch != "account" or it == SPOT for _, ch, it, _ in pending):
+        if any((ch != "positions" and ch != "account") or it == SPOT for _, ch, it, _ in pending):
             self._dirty = True
         for event in pending:
             for cb in list(self._listeners):

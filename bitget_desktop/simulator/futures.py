@@ -142,7 +142,7 @@ class FuturesMixin:
         inst = self._instrument(product, symbol)
         try:
             lev_d = Decimal(str(leverage).strip())
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise EngineError("40020", "Parameter leverage error") from exc
         if not lev_d.is_finite() or lev_d != lev_d.to_integral_value():
             raise EngineError("40020", "Parameter leverage error")

@@ -18,9 +18,9 @@ import hashlib
 import math
 import struct
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -70,7 +70,7 @@ def _bridge(start: _Floats, end: _Floats, sig: _Floats, z: _Floats) -> _Floats:
     return start[:, None] + x - frac * (x[:, -1:] - (end - start)[:, None])
 
 
-# -- timeframes ---------------------------------------------------------------------------------------------------------
+# -- timeframes --------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Timeframe:
     """A candle interval: `unit` level ('m', 'h', 'd') it aggregates, and how a timestamp maps to a bucket."""
@@ -158,7 +158,7 @@ def parse_ws_candle(channel: str) -> Timeframe | None:
     return _TF[name] if name else None
 
 
-# -- the coin-level path --------------------------------------------------------------------------------------------------
+# -- the coin-level path -----------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class DayPath:
     """One UTC day of the underlying log-price path at 1m resolution (arrays of 1440)."""
@@ -273,7 +273,7 @@ class CoinPath:
         return DayPath(day, prev, mclose, hi, lo, vol, key1, key2, high_first)
 
 
-# -- one instrument's candles ---------------------------------------------------------------------------------------------
+# -- one instrument's candles ------------------------------------------------------------------------------------------
 class SeriesHistory:
     """Candles of one instrument (kinds: 'market', 'mark', 'index') from its coin path, with live minutes overlaid.
 

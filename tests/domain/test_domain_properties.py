@@ -1,4 +1,4 @@
-"""Property tests: OrderRequest.build never yields an off-tick price, off-lot size or sub-minimum size; snapping is idempotent."""
+"""Property tests: OrderRequest.build never yields an off-tick, off-lot or sub-minimum order; snapping is idempotent."""
 
 from __future__ import annotations
 
