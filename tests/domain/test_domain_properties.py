@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from bitget_desktop.domain.market import Instrument, ProductType
 from bitget_desktop.domain.trading import OrderRequest, OrderValidationError
