@@ -74,7 +74,8 @@ class CredentialStore:
             return Credentials(data["api_key"], data["secret"], data["passphrase"])
         except (ValueError, KeyError, TypeError):
             # Never echo the blob: it holds the secret.
-            raise KeyringUnavailable(f"The keyring entry for account {account!r} is damaged; remove and re-add it") from None
+            raise KeyringUnavailable(
+                f"The keyring entry for account {account!r} is damaged; remove and re-add it") from None
 
     def delete(self, account: str) -> bool:
         try:

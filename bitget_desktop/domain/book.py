@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 from zlib import crc32
 
 __all__ = ["OrderBook", "BookGapError", "BookChecksumError", "crc32_signed", "CHECKSUM_DEPTH"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Iterable, Literal, Sequence
+from itertools import pairwise
+from typing import Literal
 
 import numpy as np
 
@@ -24,7 +26,7 @@ UpsertResult = Literal["appended", "replaced", "inserted", "ignored"]
 
 
 def parse_candle_row(row: Sequence[str]) -> Candle:
-    """Parse a Bitget candle row: spot 8 elements ``[ts,o,h,l,c,baseVol,quoteVol,usdtVol]`` or mix 7 ``[...,quoteVol]``."""
+    """Parse a Bitget candle row: spot ``[ts,o,h,l,c,baseVol,quoteVol,usdtVol]`` or mix (7) ``[...,quoteVol]``."""
     if len(row) not in (7, 8):
         raise ValueError(f"candle row must have 7 or 8 elements, got {len(row)}")
     return Candle(
@@ -40,7 +42,7 @@ def parse_candle_row(row: Sequence[str]) -> Candle:
 
 # -- calendar months (UTC) ----------------------------------------------------------------------------------
 def _utc(ts_ms: int) -> datetime:
-    return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
 
 
 def _ms(dt: datetime) -> int:
@@ -50,14 +52,14 @@ def _ms(dt: datetime) -> int:
 def month_start(ts_ms: int) -> int:
     """Start (ms, UTC) of the calendar month containing ``ts_ms``."""
     d = _utc(ts_ms)
-    return _ms(datetime(d.year, d.month, 1, tzinfo=timezone.utc))
+    return _ms(datetime(d.year, d.month, 1, tzinfo=UTC))
 
 
 def next_month_start(ts_ms: int) -> int:
     """Start (ms, UTC) of the calendar month after the one containing ``ts_ms``."""
     d = _utc(ts_ms)
     y, m = (d.year + 1, 1) if d.month == 12 else (d.year, d.month + 1)
-    return _ms(datetime(y, m, 1, tzinfo=timezone.utc))
+    return _ms(datetime(y, m, 1, tzinfo=UTC))
 
 
 def month_starts(start_ms: int, end_ms: int) -> list[int]:
@@ -224,7 +226,7 @@ class CandleSeries:
         if n:
             keep = ~np.isin(new_ts, old_ts)
             new_ts = new_ts[keep]
-            new_rows = [self._values(c) for (_, c), k in zip(items, keep) if k]
+            new_rows = [self._values(c) for (_, c), k in zip(items, keep, strict=True) if k]
         else:
             new_rows = [self._values(c) for _, c in items]
         m = len(new_ts)
@@ -254,7 +256,7 @@ class CandleSeries:
         ts = self._ts[:n]
         out: list[tuple[int, int]] = []
         if timeframe is Timeframe.MN1:
-            for a, b in zip(ts[:-1].tolist(), ts[1:].tolist()):
+            for a, b in pairwise(ts.tolist()):
                 nxt = next_month_start(a)
                 if nxt < b:
                     out.append((nxt, month_start(b - 1)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 __all__ = [
     "AuthenticationError",
     "BadRequest",
@@ -28,6 +30,9 @@ __all__ = [
     "ws_error_from",
 ]
 
+# What __reduce__ returns: a callable that rebuilds the error and its arguments (code, msg, hint, status, ...).
+_Reduced = tuple[Callable[..., "BitgetError"], tuple[str | int | None, ...]]
+
 
 class BitgetError(Exception):
     """An error reported by Bitget (or on the way to it), with Bitget's code, message and a plain hint."""
@@ -48,7 +53,7 @@ class BitgetError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, msg={self.msg!r}, http_status={self.http_status!r})"
 
-    def __reduce__(self):  # keep pickling (multiprocessing, logging handlers) working with our 4-arg init
+    def __reduce__(self) -> _Reduced:  # keep pickling (multiprocessing, logging handlers) working with our 4-arg init
         return (type(self), (self.code, self.msg, self.hint, self.http_status))
 
 
@@ -141,11 +146,12 @@ class UncertainOrderState(BitgetError):
         super().__init__(code, msg, hint, http_status)
         self.client_oid = client_oid
 
-    def __reduce__(self):
+    def __reduce__(self) -> _Reduced:
         return (_rebuild_uncertain, (self.code, self.msg, self.hint, self.http_status, self.client_oid))
 
 
-def _rebuild_uncertain(code: str, msg: str, hint: str | None, status: int | None, oid: str | None) -> UncertainOrderState:
+def _rebuild_uncertain(code: str, msg: str, hint: str | None, status: int | None,
+                       oid: str | None) -> UncertainOrderState:
     return UncertainOrderState(code, msg, hint, status, client_oid=oid)
 
 

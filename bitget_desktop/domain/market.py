@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from enum import Enum, StrEnum
-from typing import Any, Mapping
+from typing import Any
 
 from bitget_desktop.domain.trading import Side
 

@@ -1,4 +1,4 @@
-"""Order-path values: wire enums, intent translation, validated OrderRequest, and order/fill/balance/position records."""
+"""Order-path values: wire enums, intent translation, validated OrderRequest, order/fill/balance/position records."""
 
 from __future__ import annotations
 
@@ -362,9 +362,8 @@ class OrderRequest:
             if ref is not None and inst.min_size > 0 and qty / ref < inst.min_size:
                 raise _fail("size", f"buys about {qty / ref:.8g} {inst.base_coin}, below the minimum {inst.min_size}")
         else:
-            if not inst.size_on_lot(qty):
-                if strict:
-                    raise _fail("size", f"{qty} is not a multiple of the lot {inst.lot_size}")
+            if strict and not inst.size_on_lot(qty):
+                raise _fail("size", f"{qty} is not a multiple of the lot {inst.lot_size}")
             qty = inst.snap_size(qty)
             if qty <= 0:
                 raise _fail("size", f"rounds down to zero at lot {inst.lot_size}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -147,7 +148,7 @@ class Auth:
                 return key
         raise ApiError("40009", "sign signature error")
 
-    # -- websocket ------------------------------------------------------------------------------------------------------
+    # -- websocket -----------------------------------------------------------------------------------------------------
     def ws_login(self, args: Any, *, family: str = "classic") -> ApiKeySpec:
         """Check one login arg {apiKey, passphrase, timestamp, sign}; raise WsLoginError(300xx).
 

@@ -30,6 +30,7 @@ from bitget_desktop.simulator.accounts import (
 from bitget_desktop.simulator.futures import FuturesMixin
 from bitget_desktop.simulator.persistence import read_json, write_json
 from bitget_desktop.simulator.rules import (
+    _D,
     CLIENT_OID_RE,
     DEFAULT_MMR,
     FEE_Q,
@@ -38,7 +39,6 @@ from bitget_desktop.simulator.rules import (
     SPOT,
     ZERO,
     _attr,
-    _D,
     _levels,
     _margin_coin_of,
     _norm_force,
@@ -113,7 +113,7 @@ class Engine(FuturesMixin):
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, []
-        if any(ch != "positions" and ch != "account" or it == SPOT for _, ch, it, _ in pending):
+        if any((ch != "positions" and ch != "account") or it == SPOT for _, ch, it, _ in pending):
             self._dirty = True
         for event in pending:
             for cb in list(self._listeners):
@@ -612,14 +612,14 @@ class Engine(FuturesMixin):
         taker_side = str(getattr(side, "value", side)).lower()
         now = int(ts) if ts is not None else self._now()
         with self._batch():
-            for acc, order in self._resting(product, symbol, "sell" if taker_side == "buy" else "buy"):
+            for acc, order, limit in self._resting(product, symbol, "sell" if taker_side == "buy" else "buy"):
                 if remaining <= 0:
                     break
                 if not _reaches(order, px):
                     continue
                 inst = self._instrument(product, symbol)
                 q = min(remaining, order.size - order.filled_base)
-                remaining -= self._fill(acc, order, inst, order.price, q, maker=True, ts=now)  # type: ignore[arg-type]
+                remaining -= self._fill(acc, order, inst, limit, q, maker=True, ts=now)
 
     def on_tick(self, ts: int | None = None) -> None:
         """Clock tick: cross resting orders the book moved through, fire TP/SL and liquidations on the mark price."""
@@ -650,15 +650,15 @@ class Engine(FuturesMixin):
         self._dirty = False
         self._last_save = self._now() if now is None else now
 
-    def _resting(self, product: str, symbol: str, exec_side: str) -> list[tuple[Account, SimOrder]]:
+    def _resting(self, product: str, symbol: str, exec_side: str) -> list[tuple[Account, SimOrder, Decimal]]:
+        """Resting limit orders on one side, best price first then oldest: (account, order, its limit price)."""
         out = [
-            (acc, o)
+            (acc, o, o.price)
             for acc in self.accounts.values()
             for o in acc.open_orders.values()
             if o.product == product and o.symbol == symbol and o.exec_side == exec_side and o.price is not None
         ]
-        out.sort(key=lambda ao: ((-ao[1].price if exec_side == "buy" else ao[1].price), ao[1].c_time,  # type: ignore
-                                 int(ao[1].order_id)))
+        out.sort(key=lambda aop: ((-aop[2] if exec_side == "buy" else aop[2]), aop[1].c_time, int(aop[1].order_id)))
         return out
 
     def _sweep_crossed(self, now: int) -> None:
@@ -671,13 +671,13 @@ class Engine(FuturesMixin):
                 continue
             for exec_side, levels in (("buy", asks), ("sell", bids)):
                 capacity = list(levels)
-                for acc, order in self._resting(product, symbol, exec_side):
+                for acc, order, limit in self._resting(product, symbol, exec_side):
                     while capacity and order.is_open:
                         p, s = capacity[0]
                         if not _reaches(order, p):
                             break
                         q = min(s, order.size - order.filled_base)
-                        filled = self._fill(acc, order, inst, order.price, q, maker=True, ts=now)  # type: ignore
+                        filled = self._fill(acc, order, inst, limit, q, maker=True, ts=now)
                         if filled <= 0:
                             break
                         if filled >= s:

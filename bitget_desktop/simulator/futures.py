@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bitget_desktop.simulator import views
 from bitget_desktop.simulator.accounts import (
@@ -32,12 +32,45 @@ from bitget_desktop.simulator.rules import (
     _yes_no,
 )
 
+if TYPE_CHECKING:
+    from bitget_desktop.simulator.engine import Engine, MarketView
+
 __all__ = ["FuturesMixin"]
 
 
 class FuturesMixin:
     """USDT-margined perpetuals per product type (mixed into :class:`Engine`)."""
 
+    # What this mixin uses of its host, declared for the type checker; mypy checks Engine's definitions against these.
+    UNIFIED_PRODUCT: ClassVar[str]
+    market: MarketView
+    accounts: dict[str, Account]
+    _dirty: bool
+    _funding_due: int | None
+
+    if TYPE_CHECKING:
+        def account(self, api_key: str) -> Account: ...
+        def futures_book(self, api_key: str, product: str) -> FuturesBook: ...
+        def is_unified(self, acc: Account) -> bool: ...
+        def mark_price(self, product: str, symbol: str) -> Decimal: ...
+        def keep_margin_rate(self, product: str, symbol: str, notional: Decimal = ZERO) -> Decimal: ...
+        def _batch(self) -> Engine._Batch: ...
+        def _now(self) -> int: ...
+        def _new_id(self) -> str: ...
+        def _emit(self, api_key: str, channel: str, inst_type: str, data: list[dict[str, Any]]) -> None: ...
+        def _instrument(self, product: str, symbol: str) -> Any: ...
+        def _book(self, product: str, symbol: str) -> tuple[list[tuple[Decimal, Decimal]],
+                                                            list[tuple[Decimal, Decimal]]]: ...
+        def _check_client_oid(self, acc: Account, client_oid: str | None, product: str) -> str: ...
+        def _check_price(self, inst: Any, price: Any) -> Decimal: ...
+        def _check_size_scale(self, inst: Any, qty: Decimal) -> None: ...
+        def _execute_new(self, acc: Account, order: SimOrder, inst: Any) -> None: ...
+        def _record_fill(self, acc: Account, fill: SimFill) -> None: ...
+        def _close_order(self, acc: Account, order: SimOrder) -> None: ...
+        def _cancel(self, acc: Account, order: SimOrder, reason: str) -> None: ...
+        def _cancel_one(self, api_key: str, product: str, symbol: str | None, order_id: str | None,
+                        client_oid: str | None, missing_code: str, missing_msg: str) -> SimOrder: ...
+        def _cancel_open(self, acc: Account, product: str, symbol: str | None) -> list[SimOrder]: ...
 
     def _settings(self, fb: FuturesBook, symbol: str) -> SymbolSettings:
         s = fb.settings.get(symbol)
@@ -109,7 +142,7 @@ class FuturesMixin:
         inst = self._instrument(product, symbol)
         try:
             lev_d = Decimal(str(leverage).strip())
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise EngineError("40020", "Parameter leverage error") from exc
         if not lev_d.is_finite() or lev_d != lev_d.to_integral_value():
             raise EngineError("40020", "Parameter leverage error")
@@ -176,7 +209,7 @@ class FuturesMixin:
                 upl_cross += upl
                 margin_cross += pos.margin
         # a unified account's spot orders hold the same USDT as the futures wallet: they reserve it too
-        shared = self.is_unified(acc) and fb.product == self.UNIFIED_PRODUCT  # type: ignore[attr-defined]
+        shared = self.is_unified(acc) and fb.product == self.UNIFIED_PRODUCT
         frozen = sum((o.frozen for o in acc.open_orders.values() if o.product == fb.product
                       or (shared and o.product == SPOT and o.frozen_coin == fb.margin_coin)), ZERO)
         equity = fb.balance + upl_cross + upl_iso

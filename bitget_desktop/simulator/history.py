@@ -18,11 +18,12 @@ import hashlib
 import math
 import struct
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Callable
 
 import numpy as np
+import numpy.typing as npt
 
 from bitget_desktop.simulator.instruments import InstrumentSpec
 
@@ -58,7 +59,10 @@ def _rng(*parts: int) -> np.random.Generator:
     return np.random.default_rng([p & 0xFFFFFFFFFFFF for p in parts])
 
 
-def _bridge(start: np.ndarray, end: np.ndarray, sig: np.ndarray, z: np.ndarray) -> np.ndarray:
+_Floats = npt.NDArray[np.float64]
+
+
+def _bridge(start: _Floats, end: _Floats, sig: _Floats, z: _Floats) -> _Floats:
     """Rows of a Brownian bridge from start[i] to end[i] with per-step stdev sig[i, j] (last column == end)."""
     x = np.cumsum(sig * z, axis=1)
     var = np.cumsum(sig * sig, axis=1)
@@ -66,7 +70,7 @@ def _bridge(start: np.ndarray, end: np.ndarray, sig: np.ndarray, z: np.ndarray) 
     return start[:, None] + x - frac * (x[:, -1:] - (end - start)[:, None])
 
 
-# -- timeframes ---------------------------------------------------------------------------------------------------------
+# -- timeframes --------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Timeframe:
     """A candle interval: `unit` level ('m', 'h', 'd') it aggregates, and how a timestamp maps to a bucket."""
@@ -154,7 +158,7 @@ def parse_ws_candle(channel: str) -> Timeframe | None:
     return _TF[name] if name else None
 
 
-# -- the coin-level path --------------------------------------------------------------------------------------------------
+# -- the coin-level path -----------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class DayPath:
     """One UTC day of the underlying log-price path at 1m resolution (arrays of 1440)."""
@@ -269,7 +273,7 @@ class CoinPath:
         return DayPath(day, prev, mclose, hi, lo, vol, key1, key2, high_first)
 
 
-# -- one instrument's candles ---------------------------------------------------------------------------------------------
+# -- one instrument's candles ------------------------------------------------------------------------------------------
 class SeriesHistory:
     """Candles of one instrument (kinds: 'market', 'mark', 'index') from its coin path, with live minutes overlaid.
 

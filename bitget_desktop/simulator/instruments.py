@@ -1,4 +1,4 @@
-"""The simulator's listed markets: spot and USDT-FUTURES specs as Bitget publishes them, plus coins and leverage tiers."""
+"""The simulator's listed markets: spot and USDT-FUTURES specs as Bitget publishes them, coins and leverage tiers."""
 
 from __future__ import annotations
 

@@ -17,16 +17,28 @@ import math
 import random
 import zlib
 from collections import deque
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from bitget_desktop.simulator.history import (
-    DAY, HOUR, MINUTE, CoinPath, SeriesHistory, Timeframe, hash_gauss, hash_u01,
+    DAY,
+    HOUR,
+    MINUTE,
+    CoinPath,
+    SeriesHistory,
+    Timeframe,
+    hash_gauss,
+    hash_u01,
 )
 from bitget_desktop.simulator.instruments import (
-    INSTRUMENTS, InstrumentSpec, leverage_tiers, normalize_product, spec as find_spec,
+    INSTRUMENTS,
+    InstrumentSpec,
+    leverage_tiers,
+    normalize_product,
+    spec as find_spec,
 )
 from bitget_desktop.simulator.wire import Clock, now_ms, ticks_str
 
@@ -290,7 +302,7 @@ class MarketData:
         o = lv.key_px[0]
         px = self._path_px(lv, t)
         hi, lo = max(o, px), min(o, px)
-        for k, p in zip(lv.keys, lv.key_px):
+        for k, p in zip(lv.keys, lv.key_px, strict=True):
             if k <= off:
                 hi, lo = max(hi, p), min(lo, p)
         vol_so_far = 0
@@ -331,7 +343,7 @@ class MarketData:
         while True:
             start = lv.minute * MINUTE
             upto = min(t, start + MINUTE - 1)
-            for k, p in zip(lv.keys, lv.key_px):
+            for k, p in zip(lv.keys, lv.key_px, strict=True):
                 if prev < start + k <= upto:
                     raw.append((start + k, p))
             if t < start + MINUTE:
@@ -553,9 +565,9 @@ class MarketData:
         """Index: the spot path at the same instant, with a little more precision than the perp's tick."""
         spot = self._live.get(("SPOT", lv.spec.symbol))
         base = spot if spot is not None else lv
-        px = base.last_px / 10 ** base.spec.price_places
+        px = base.last_px / 10.0 ** base.spec.price_places  # float powers: int ** int is not typed int
         wobble = 1 + 0.00003 * math.sin(self.now / 7_000.0 + lv.spec.coin_key)
-        return round(px * wobble * 10 ** places)
+        return round(px * wobble * 10.0 ** places)
 
     def index_price(self, product: str, symbol: str) -> Decimal:
         lv = self._need(product, symbol)
@@ -589,7 +601,8 @@ class MarketData:
         """The current (next-to-settle) rate."""
         return self.funding_rate_at(symbol, self.next_funding_time(now) // FUNDING_INTERVAL_MS)
 
-    def funding_history(self, symbol: str, count: int, skip: int = 0, now: int | None = None) -> list[tuple[int, Decimal]]:
+    def funding_history(self, symbol: str, count: int, skip: int = 0,
+                        now: int | None = None) -> list[tuple[int, Decimal]]:
         """Settled (fundingTime, rate) pairs, newest first."""
         last = self.next_funding_time(now) - FUNDING_INTERVAL_MS
         out = []

@@ -71,7 +71,7 @@ def _int(p: Params, name: str, default: int | None = None) -> int | None:
         return default
     try:
         return int(Decimal(v))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise EngineError("40020", f"Parameter {name} error") from exc
 
 
@@ -121,7 +121,7 @@ def spot_info(engine: Engine, key: str, p: Params) -> Any:
     spec = p.get("__key_spec")
     uid = str(getattr(spec, "uid", "") or views.USER_ID)
     try:
-        from bitget_desktop.simulator.auth import authorities  # noqa: PLC0415 - the server's key permissions
+        from bitget_desktop.simulator.auth import authorities  # the server's key permissions
 
         auths = authorities(spec) if spec is not None and hasattr(spec, "permissions") else ["coor", "cpor", "stor"]
     except ImportError:

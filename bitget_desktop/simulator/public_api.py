@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from aiohttp import web
@@ -151,6 +152,8 @@ class PublicApi:
                 raise ApiError("40020", "Parameter limit error")
             limit = min(int(raw_limit), 150)
         scale_n = int(precision[-1])
+        bids: list[list[str]] | list[list[float]]
+        asks: list[list[str]] | list[list[float]]
         bids, asks, _ = self.market.book_strings(s.product_type, s.symbol, 150 if scale_n else limit)
         if scale_n:
             bids = _merge(bids, s.price_places - scale_n, descending=True)[:limit]

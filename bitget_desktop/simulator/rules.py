@@ -42,7 +42,7 @@ MAX_STORED_ORDERS = 5000
 def _D(value: Any, name: str) -> Decimal:
     try:
         d = Decimal(str(value).strip())
-    except Exception as exc:  # noqa: BLE001 - any parse failure is the same refusal
+    except Exception as exc:  # any parse failure is the same refusal
         raise EngineError("40020", f"Parameter {name} error") from exc
     if not d.is_finite():
         raise EngineError("40020", f"Parameter {name} error")
@@ -82,7 +82,7 @@ def _tier(t: Any, *names: str) -> Any:
 
 def _margin_coin_of(product: str) -> str:
     p = product.upper()
-    if p.startswith("USDC") or p.startswith("SUSDC"):
+    if p.startswith(("USDC", "SUSDC")):
         return "SUSDC" if p.startswith("S") else "USDC"
     if p.startswith("SUSDT"):
         return "SUSDT"

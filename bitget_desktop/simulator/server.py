@@ -11,9 +11,10 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -194,10 +195,11 @@ def build_app(sim: Simulator) -> web.Application:
     router = app.router
     register_public_routes(router, sim.market, sim.now)
 
+    register_private_routes: Callable[..., None] | None
     try:
         from bitget_desktop.simulator.private_api import register_private_routes
     except ImportError:  # the engine side is not there (partial checkout): public data only
-        register_private_routes = None  # type: ignore[assignment]
+        register_private_routes = None
     if register_private_routes is not None and sim.engine is not None:
         register_private_routes(router, sim.engine, sim.auth)
     from bitget_desktop.simulator.uta_api import register_uta_routes
@@ -288,9 +290,9 @@ class Simulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        self.port = server.sockets[0].getsockname()[1]
+        addresses = self._runner.addresses  # the listening sockets' names: (host, port, ...)
+        assert addresses
+        self.port = addresses[0][1]
         if self.config.run_market:
             self._spawn(self.market.run())
         if self.config.state_path and self.engine is not None:

@@ -246,7 +246,7 @@ class WsHub:
         exists_msg = f"instType:{inst_type},channel:{channel},instId:{inst_id},precision:null doesn't exist"
         tf = parse_ws_candle(channel) if channel.startswith("candle") else None
         if channel not in PUBLIC_CHANNELS and tf is None:
-            if channel.startswith("candle") or channel.startswith("books"):
+            if channel.startswith(("candle", "books")):
                 self._error(conn, arg, 30016, "Param error", op)
             else:
                 self._error(conn, arg, 30001, exists_msg, op)

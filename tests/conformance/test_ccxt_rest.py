@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 
 import pytest
 
@@ -47,7 +48,7 @@ async def test_order_book_trades_and_ohlcv(ccxt_rest):
 
         recent = await ccxt_rest.fetch_ohlcv(symbol, "1m", limit=100)
         assert len(recent) == 100
-        assert all(b[0] - a[0] == 60_000 for a, b in zip(recent, recent[1:]))
+        assert all(b[0] - a[0] == 60_000 for a, b in pairwise(recent))
         assert all(c[3] <= min(c[1], c[4]) <= max(c[1], c[4]) <= c[2] for c in recent)
 
         since = ccxt_rest.milliseconds() - 60 * 86_400_000
@@ -56,7 +57,7 @@ async def test_order_book_trades_and_ohlcv(ccxt_rest):
         assert abs(old[0][0] - since) <= 60_000 and old[-1][0] < since + 101 * 60_000
 
         hourly = await ccxt_rest.fetch_ohlcv(symbol, "1h", limit=48)
-        assert len(hourly) == 48 and all(b[0] - a[0] == 3_600_000 for a, b in zip(hourly, hourly[1:]))
+        assert len(hourly) == 48 and all(b[0] - a[0] == 3_600_000 for a, b in pairwise(hourly))
 
 
 async def test_spot_orders_balance_and_trades(ccxt_rest):
@@ -72,7 +73,8 @@ async def test_spot_orders_balance_and_trades(ccxt_rest):
     open_orders = await ccxt_rest.fetch_open_orders(SPOT)
     assert resting["id"] in [o["id"] for o in open_orders]
     fetched = await ccxt_rest.fetch_order(resting["id"], SPOT)
-    assert fetched["status"] == "open" and fetched["price"] == pytest.approx(far) and fetched["amount"] == pytest.approx(0.01)
+    assert fetched["status"] == "open"
+    assert fetched["price"] == pytest.approx(far) and fetched["amount"] == pytest.approx(0.01)
     frozen = await ccxt_rest.fetch_balance()
     assert frozen["USDT"]["used"] == pytest.approx(far * 0.01, rel=1e-6)
 

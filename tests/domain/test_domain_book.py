@@ -57,7 +57,8 @@ def test_merge_ordering_replace_delete() -> None:
     assert ob.asks() == [(D("101"), D("4")), (D("102"), D("1"))]
     assert ob.best_bid() == (D("100"), D("2")) and ob.best_ask() == (D("101"), D("4"))
     assert ob.mid() == D("100.5") and ob.spread() == D("1")
-    assert ob.apply_update([["100", "0"], ["99", "5"], ["99.5", "0.1"]], [["100.5", "7"], ["102", "0.000"]], seq=11, pseq=10)
+    assert ob.apply_update([["100", "0"], ["99", "5"], ["99.5", "0.1"]], [["100.5", "7"], ["102", "0.000"]],
+                           seq=11, pseq=10)
     assert ob.bids() == [(D("99.5"), D("0.1")), (D("99"), D("5")), (D("98.5"), D("3"))]
     assert ob.asks() == [(D("100.5"), D("7")), (D("101"), D("4"))]
     assert ob.bids(1) == [(D("99.5"), D("0.1"))] and ob.asks(0) == []

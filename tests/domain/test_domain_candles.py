@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import numpy as np
@@ -24,7 +24,7 @@ MIN = 60_000
 
 
 def ms(*args: int) -> int:
-    return int(datetime(*args, tzinfo=timezone.utc).timestamp() * 1000)
+    return int(datetime(*args, tzinfo=UTC).timestamp() * 1000)
 
 
 def c(ts: int, close: float = 1.0, vol: float = 1.0) -> Candle:
@@ -52,7 +52,11 @@ def test_parse_mix_7_element_rows() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["spot_market_history_candles.json", "mix_market_candles_usdt_futures.json", "mix_market_candles_coin_futures.json"],
+    [
+        "spot_market_history_candles.json",
+        "mix_market_candles_usdt_futures.json",
+        "mix_market_candles_coin_futures.json",
+    ],
 )
 def test_parse_fixture_rows(name: str) -> None:
     for row in load_fixture(name)["data"]:

@@ -1,11 +1,10 @@
-"""Property tests: OrderRequest.build never yields an off-tick price, off-lot size or sub-minimum size; snapping is idempotent."""
+"""Property tests: OrderRequest.build never yields an off-tick, off-lot or sub-minimum order; snapping is idempotent."""
 
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from bitget_desktop.domain.market import Instrument, ProductType
 from bitget_desktop.domain.trading import OrderRequest, OrderValidationError

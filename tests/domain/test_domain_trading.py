@@ -154,7 +154,8 @@ def test_generated_client_oid(btc_perp: Instrument) -> None:
 
 
 def test_price_rounding_option(btc_perp: Instrument) -> None:
-    r = OrderRequest.build(btc_perp, side="buy", order_type="limit", size="1", price="65000.09", price_rounding=ROUND_DOWN)
+    r = OrderRequest.build(btc_perp, side="buy", order_type="limit", size="1", price="65000.09",
+                           price_rounding=ROUND_DOWN)
     assert r.price == D("65000.0")
 
 

@@ -40,11 +40,11 @@ async def test_each_auth_failure_has_its_code(http, mutate, code):
 
 
 async def test_check_order_key_before_sign_before_timestamp(http):
-    status, body = await get_with(http, {"ACCESS-TIMESTAMP": "x"})
+    _, body = await get_with(http, {"ACCESS-TIMESTAMP": "x"})
     assert body["code"] == "40001"
-    status, body = await get_with(http, {"ACCESS-KEY": KEY.api_key, "ACCESS-TIMESTAMP": "x"})
+    _, body = await get_with(http, {"ACCESS-KEY": KEY.api_key, "ACCESS-TIMESTAMP": "x"})
     assert body["code"] == "40003"
-    status, body = await get_with(http, {"ACCESS-KEY": "nobody", "ACCESS-SIGN": "x", "ACCESS-TIMESTAMP": "x"})
+    _, body = await get_with(http, {"ACCESS-KEY": "nobody", "ACCESS-SIGN": "x", "ACCESS-TIMESTAMP": "x"})
     assert body["code"] == "40005"
     # unknown key is reported before an expired timestamp; a stale timestamp before a wrong passphrase
     h = good(ts=now_ms() - 60_000)

@@ -35,8 +35,8 @@ async def test_demo_key_printed_and_usable():
         second = (await asyncio.wait_for(proc.stdout.readline(), 5)).decode()
         km = re.fullmatch(r"demo key: api_key=(\S+) secret=(\S+) passphrase=(\S+)\n", second)
         assert km, second
-        from tests.simulator.conftest import Http
         from bitget_desktop.simulator import ApiKeySpec
+        from tests.simulator.conftest import Http
 
         key = ApiKeySpec(*km.groups())
         async with aiohttp.ClientSession() as s:

@@ -368,7 +368,7 @@ def test_preset_take_profit_triggers_on_mark(engine: Engine, market: FakeMarket,
     assert engine.plans(KEY, PT) == []  # the stop loss went with the position
     closing = engine.orders(KEY, PT, open_only=False)[0]
     assert closing.order_source == "profit_plan" and closing.total_profits == D("52000") - D("50001")
-    assert [d for e in events if e[1] == "positions" for d in e[3]] is not None
+    assert [d for e in events if e[1] == "positions" for d in e[3]]  # the position was pushed while it was open
     assert [e for e in events if e[1] == "positions"][-1][3] == []
 
 

@@ -17,7 +17,7 @@ def make(seed: int = 7) -> tuple[MarketData, list[int]]:
 
 
 def test_book_levels_for_the_engine():
-    m, clock = make()
+    m, _ = make()
     for s in m.specs:
         bids, asks = m.book(s.product_type, s.symbol)
         assert len(bids) == len(asks) == 200

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from decimal import Decimal as D
-from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
@@ -18,6 +17,7 @@ from bitget_desktop.simulator.auth import ApiKeySpec, Auth
 from bitget_desktop.simulator.engine import Engine
 from bitget_desktop.simulator.private_api import PRIVATE_ROUTES, register_private_routes
 from bitget_desktop.simulator.wire import ApiError, error_response
+from tests.simulator.test_public_rest import fixture
 
 CREDS = Credentials("bg_http_key", "http-secret", "http-pass")
 READ_ONLY = Credentials("bg_read_key", "read-secret", "read-pass")
@@ -116,7 +116,7 @@ def err(resp, code: str) -> dict:
 
 
 async def test_spot_round_trip_shapes(api) -> None:
-    c, engine, *_ = api
+    c, *_ = api
     placed = ok(await c.post("/api/v2/spot/trade/place-order", {"symbol": "BTCUSDT", "side": "buy",
                                                                 "orderType": "limit",
                                                                 "force": "GTC", "price": "49000", "size": "0.1",
@@ -157,7 +157,7 @@ async def test_spot_errors(api) -> None:
 
 
 async def test_spot_batch_and_cancel_symbol(api) -> None:
-    c, engine, *_ = api
+    c, *_ = api
     data = ok(await c.post("/api/v2/spot/trade/batch-orders", {"symbol": "BTCUSDT", "orderList": [
         {"side": "buy", "orderType": "limit", "force": "gtc", "price": "40000", "size": "0.01", "clientOid": "b1"},
         {"side": "buy", "orderType": "limit", "force": "gtc", "price": "40000", "size": "99", "clientOid": "b2"},
@@ -193,7 +193,7 @@ async def test_mix_one_way_flow(api) -> None:
     acct = ok(await c.get("/api/v2/mix/account/account", **q))
     assert acct["posMode"] == "one_way_mode" and acct["marginMode"] == "crossed"
     assert acct["crossedMarginLeverage"] == 10 and acct["available"] == "100000"
-    real = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "bitget" / "mix_account_account.json").read_text())["data"]
+    real = fixture("mix_account_account.json")["data"]
     assert set(real) <= set(acct)
     lev = ok(await c.post("/api/v2/mix/account/set-leverage", q | {"leverage": "20"}))
     assert lev["crossMarginLeverage"] == "20"
@@ -331,7 +331,7 @@ async def test_lenient_parsing_and_error_paths(api) -> None:
 
 
 async def test_mix_modify_order_replaces(api) -> None:
-    c, engine, *_ = api
+    c, *_ = api
     q = {"symbol": "BTCUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT"}
     placed = ok(await c.post("/api/v2/mix/order/place-order", q | {"side": "buy", "orderType": "limit", "size": "0.01",
                                                                    "price": "40000", "clientOid": "m1"}))

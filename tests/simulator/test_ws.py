@@ -126,8 +126,8 @@ class LocalBook:
     """A client book keeping the exact strings received."""
 
     def __init__(self, snap: dict[str, Any]) -> None:
-        self.bids = {p: s for p, s in snap["bids"]}
-        self.asks = {p: s for p, s in snap["asks"]}
+        self.bids = dict(snap["bids"])
+        self.asks = dict(snap["asks"])
         self.seq = snap["seq"]
 
     def apply(self, upd: dict[str, Any]) -> None:
@@ -192,7 +192,7 @@ async def test_fixed_depth_books_are_full_snapshots(sim, session):
             arg = {"instType": "USDT-FUTURES", "channel": f"books{depth}", "instId": "SOLUSDT"}
             await subscribe(ws, arg)
             for _ in range(3):
-                m = await recv_until(ws, lambda m: m.get("arg") == arg and "action" in m)
+                m = await recv_until(ws, lambda m, arg=arg: m.get("arg") == arg and "action" in m)
                 assert m["action"] == "snapshot"
                 d = m["data"][0]
                 assert len(d["bids"]) == depth and len(d["asks"]) == depth and d["pseq"] == 0
@@ -225,12 +225,12 @@ async def test_ticker_trade_and_candle_channels(sim, session):
         for inst_type, width in (("SPOT", 8), ("USDT-FUTURES", 7)):
             arg = {"instType": inst_type, "channel": "candle1m", "instId": "BTCUSDT"}
             await subscribe(ws, arg)
-            snap = await recv_until(ws, lambda m: m.get("arg") == arg and "data" in m)
+            snap = await recv_until(ws, lambda m, arg=arg: m.get("arg") == arg and "data" in m)
             rows = snap["data"]
             assert snap["action"] == "snapshot" and len(rows) >= 100
             assert all(len(r) == width and int(r[0]) % 60_000 == 0 for r in rows)
             assert [int(r[0]) for r in rows] == sorted(int(r[0]) for r in rows)
-            upd = await recv_until(ws, lambda m: m.get("arg") == arg and m.get("action") == "update")
+            upd = await recv_until(ws, lambda m, arg=arg: m.get("arg") == arg and m.get("action") == "update")
             assert int(upd["data"][-1][0]) == int(rows[-1][0]) or int(upd["data"][-1][0]) == int(rows[-1][0]) + 60_000
 
 
@@ -269,7 +269,7 @@ async def test_private_pushes_follow_the_subscribed_arg(sim, session, http):
         push = await recv_until(ws, lambda m: m.get("arg") == orders and any(
             d.get("orderId") == oid for d in m.get("data", [])))
         assert push["action"] == "snapshot" and isinstance(push["ts"], int)
-        mine = [d for d in push["data"] if d["orderId"] == oid][0]
+        mine = next(d for d in push["data"] if d["orderId"] == oid)
         assert mine["instId"] == "BTCUSDT" and mine["status"] == "live"
         # the ETHUSDT-only subscription saw nothing of it; other keys' sockets neither
         await http.signed_post(KEY, "/api/v2/spot/trade/cancel-order", {"symbol": "BTCUSDT", "orderId": oid})
