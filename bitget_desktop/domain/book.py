@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from decimal import Decimal
+from math import inf
 from typing import Any, Iterable, Mapping, Sequence
 from zlib import crc32
 
-__all__ = ["OrderBook", "BookGapError", "BookChecksumError", "crc32_signed", "CHECKSUM_DEPTH"]
+__all__ = ["OrderBook", "BookDataError", "BookGapError", "BookChecksumError", "crc32_signed", "CHECKSUM_DEPTH"]
 
 CHECKSUM_DEPTH = 25
+# A price or size as Bitget writes it: plain ASCII decimal (REST merge-depth numbers may come as 1e-05).
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?", re.ASCII)
+
+
+class BookDataError(ValueError):
+    """A level is malformed: not a [price, size] pair of plain decimals, or a price that is not finite and > 0."""
 
 
 class BookGapError(Exception):
@@ -31,6 +39,57 @@ def crc32_signed(s: str) -> int:
     return c - 4294967296 if c >= 2147483648 else c
 
 
+def _level(lvl: Any) -> tuple[float, str, str]:
+    """(price as float, price text, size text) of one received level, or BookDataError.
+
+    Numbers (REST merge-depth) are turned into their text; the texts are kept as received for the checksum.
+    """
+    if not isinstance(lvl, (list, tuple)) or len(lvl) < 2:
+        raise BookDataError(f"level is not a [price, size] pair: {lvl!r:.60}")
+    p, s = lvl[0], lvl[1]
+    if type(p) is not str:
+        p = _number_text(p)
+    if type(s) is not str:
+        s = _number_text(s)
+    if _NUMBER.fullmatch(p) is None or _NUMBER.fullmatch(s) is None:
+        raise BookDataError(f"level is not two plain decimals: {p!r:.30} {s!r:.30}")
+    price = float(p)
+    if not 0 < price < inf or float(s) == inf:
+        raise BookDataError(f"price or size out of range: {p!r:.30} {s!r:.30}")
+    return price, p, s
+
+
+def _number_text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BookDataError(f"price or size of type {type(value).__name__}")
+    return str(value)
+
+
+def _is_zero(size: str) -> bool:
+    return size == "0" or float(size) == 0
+
+
+def _levels(value: Any) -> Sequence[Any]:
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        raise BookDataError(f"levels of type {type(value).__name__}")
+    return value
+
+
+def _opt_int(value: Any, name: str, *, signed: bool = False) -> int | None:
+    """An integer field (seq, pseq, ts, checksum) as an int or decimal-digit text; None/"" -> None."""
+    if value is None or value == "":
+        return None
+    if type(value) is int:
+        if value < 0 and not signed:
+            raise BookDataError(f"{name} {value} is negative")
+        return value
+    if isinstance(value, str) and value.isascii() and (value[1:] if signed and value[:1] == "-" else value).isdigit():
+        return int(value)
+    raise BookDataError(f"{name} is not an integer: {value!r:.30}")
+
+
 class _Side:
     """One side of the book as two aligned lists kept sorted by bisect: float sort keys and "price:size" strings.
 
@@ -46,31 +105,28 @@ class _Side:
         self.vals: list[str] = []
 
     def load(self, levels: Iterable[Sequence[Any]]) -> None:
-        # Snapshots may come from REST, where futures merge-depth sends numbers: stringify those.
+        """Replace the side; BookDataError (side unchanged) if any level is malformed."""
         neg = self.negate
         rows: dict[float, str] = {}
         for lvl in levels:
-            p, s = lvl[0], lvl[1]
-            if type(p) is not str:
-                p = str(p)
-            if type(s) is not str:
-                s = str(s)
-            if s == "0" or not s.strip("0."):
+            price, p, s = _level(lvl)
+            if _is_zero(s):
                 continue
-            rows[-float(p) if neg else float(p)] = p + ":" + s
+            rows[-price if neg else price] = p + ":" + s
         keys = sorted(rows)
         self.keys = keys
         self.vals = [rows[k] for k in keys]
 
-    def apply(self, levels: Iterable[Sequence[str]]) -> None:
+    def apply(self, levels: list[tuple[float, str, str]]) -> None:
+        """Merge levels already checked by `_level`."""
         keys = self.keys
         vals = self.vals
         neg = self.negate
-        for p, s in levels:
-            k = -float(p) if neg else float(p)
+        for price, p, s in levels:
+            k = -price if neg else price
             i = bisect_left(keys, k)
             found = i < len(keys) and keys[i] == k
-            if s == "0" or not s.strip("0."):
+            if _is_zero(s):
                 if found:
                     del keys[i]
                     del vals[i]
@@ -119,13 +175,21 @@ class OrderBook:
         asks: Iterable[Sequence[str]],
         *,
         seq: int | str | None = None,
-        ts: int | str = 0,
+        ts: int | str | None = 0,
     ) -> None:
-        """Replace the whole book; clears ``stale``."""
-        self._bids.load(bids)
-        self._asks.load(asks)
-        self.seq = None if seq is None else int(seq)
-        self.ts = int(ts)
+        """Replace the whole book and clear ``stale``; a malformed snapshot raises BookDataError and leaves it stale."""
+        try:
+            new_bids, new_asks = _Side(True), _Side(False)
+            new_bids.load(_levels(bids))
+            new_asks.load(_levels(asks))
+            new_seq = _opt_int(seq, "seq")
+            new_ts = _opt_int(ts, "ts") or 0
+        except BookDataError:
+            self.stale = True
+            raise
+        self._bids, self._asks = new_bids, new_asks
+        self.seq = new_seq
+        self.ts = new_ts
         self.stale = False
 
     def apply_update(
@@ -135,28 +199,39 @@ class OrderBook:
         *,
         seq: int | str | None = None,
         pseq: int | str | None = None,
-        checksum: int | None = None,
-        ts: int | str = 0,
+        checksum: int | str | None = None,
+        ts: int | str | None = 0,
     ) -> bool:
-        """Merge an incremental push; raise BookGapError / BookChecksumError (and go stale) on a broken chain.
+        """Merge an incremental push; raise BookGapError / BookChecksumError / BookDataError (and go stale) when
+        the chain breaks or the push is malformed (nothing of a malformed push is applied).
 
         Returns False (doing nothing) while the book is stale, True when the update was applied.
         """
         if self.stale:
             return False
-        if pseq is not None and self.seq is not None and int(pseq) != self.seq:
+        try:
+            bid_levels = [_level(lvl) for lvl in _levels(bids)]
+            ask_levels = [_level(lvl) for lvl in _levels(asks)]
+            new_seq = _opt_int(seq, "seq")
+            prev = _opt_int(pseq, "pseq")
+            expected = _opt_int(checksum, "checksum", signed=True)
+            new_ts = _opt_int(ts, "ts") or 0
+        except BookDataError:
             self.stale = True
-            raise BookGapError(f"{self.symbol}: update pseq {pseq} does not follow seq {self.seq}")
-        self._bids.apply(bids)
-        self._asks.apply(asks)
-        if seq is not None:
-            self.seq = int(seq)
-        self.ts = int(ts)
-        if checksum is not None:
+            raise
+        if prev is not None and self.seq is not None and prev != self.seq:
+            self.stale = True
+            raise BookGapError(f"{self.symbol}: update pseq {prev} does not follow seq {self.seq}")
+        self._bids.apply(bid_levels)
+        self._asks.apply(ask_levels)
+        if new_seq is not None:
+            self.seq = new_seq
+        self.ts = new_ts
+        if expected is not None:
             actual = self.checksum()
-            if actual != checksum:
+            if actual != expected:
                 self.stale = True
-                raise BookChecksumError(self.symbol, int(checksum), actual)
+                raise BookChecksumError(self.symbol, expected, actual)
         return True
 
     def apply_push(self, action: str, data: Mapping[str, Any]) -> bool:

@@ -9,14 +9,14 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-from bitget_desktop.domain.book import OrderBook
+from bitget_desktop.domain.book import BookDataError, OrderBook
 from bitget_desktop.domain.errors import (
     BitgetError,
     ClassicAccountError,
     ExchangeUnavailable,
+    MalformedResponse,
     NetworkError,
     OrderNotFound,
-    RateLimited,
     UncertainOrderState,
 )
 from bitget_desktop.domain.market import Candle, FundingRate, Instrument, ProductType, Ticker, Timeframe
@@ -68,8 +68,30 @@ DEFAULT_FUTURES_SYMBOL: dict[ProductType, tuple[str, str]] = {
     ProductType.SCOIN_FUTURES: ("SBTCSUSD", "SBTC"),
 }
 
-_UNCERTAIN = (NetworkError, ExchangeUnavailable)
+# A place-order that ends so may or may not have reached the book: anything but a clean success with an order id
+# or a clean Bitget refusal.
+_UNCERTAIN = (NetworkError, ExchangeUnavailable, MalformedResponse)
 _ABSENT = object()
+
+
+def _book(symbol: str, product_type: ProductType, bids: Any, asks: Any, ts: int) -> OrderBook:
+    """A REST snapshot as an OrderBook; malformed levels are a MalformedResponse like any other bad answer."""
+    book = OrderBook(symbol, product_type)
+    try:
+        book.apply_snapshot(bids, asks, ts=ts)
+    except BookDataError as exc:
+        raise MalformedResponse("", f"order book of {symbol}: {exc}") from None
+    return book
+
+
+def _placed(data: Any, req: OrderRequest) -> OrderAck:
+    """The ack of a successful place-order, which must name the order (and, if it says, our clientOid)."""
+    ack = codec.parse_ack(data)
+    if not ack.order_id:
+        raise MalformedResponse("", "place-order answered success without an orderId")
+    if ack.client_oid and ack.client_oid != req.client_oid:
+        raise MalformedResponse("", f"place-order answered for another clientOid {ack.client_oid!r:.40}")
+    return ack
 
 
 def _pt(product_type: ProductType | str) -> ProductType:
@@ -212,9 +234,7 @@ class BitgetClient:
         """A REST snapshot as a domain OrderBook (spot `orderbook`, futures `merge-depth`)."""
         if self.unified:
             bids, asks, ts = await self._v3.order_book(_pt(product_type), symbol, limit)
-            book = OrderBook(symbol, _pt(product_type))
-            book.apply_snapshot(bids, asks, ts=ts)
-            return book
+            return _book(symbol, _pt(product_type), bids, asks, ts)
         pt = _pt(product_type)
         if pt.is_futures:
             lim = "max" if limit > 50 else str(min(x for x in (1, 5, 15, 50) if x >= limit))
@@ -222,9 +242,7 @@ class BitgetClient:
         else:
             data = await self.rest.get(v2.SPOT_ORDERBOOK, {"symbol": symbol, "type": "step0", "limit": limit})
         bids, asks, ts = codec.parse_depth(data)
-        book = OrderBook(symbol, pt)
-        book.apply_snapshot(bids, asks, ts=ts)
-        return book
+        return _book(symbol, pt, bids, asks, ts)
 
     async def candles(
         self,
@@ -567,7 +585,8 @@ class BitgetClient:
             return None
 
     async def _place(self, path: str, body: dict[str, str], req: OrderRequest, lookup: Callable[[], Any]) -> OrderAck:
-        """Send once; if the answer is lost (timeout, connection, 5xx) look the order up by clientOid.
+        """Send once; unless the answer is a clean success with an order id or a clean Bitget refusal (timeout,
+        connection, 5xx, a garbled or incomplete answer), look the order up by clientOid.
 
         Found -> its ack. Confirmed absent -> re-send once with the SAME clientOid (Bitget refuses duplicates,
         so a late first copy cannot double the order). Still unknown -> UncertainOrderState.
@@ -576,7 +595,7 @@ class BitgetClient:
         for attempt in range(2):
             settle = 0.0
             try:
-                return codec.parse_ack(await self.rest.post(path, body))
+                return _placed(await self.rest.post(path, body), req)
             except _UNCERTAIN as exc:
                 first_error = first_error or exc
                 # An HTTP answer (5xx) ends the request; no answer at all means it may still be in flight.
@@ -649,7 +668,7 @@ class BitgetClient:
             await asyncio.sleep(next(delays))
             try:
                 order = await lookup()
-            except (NetworkError, ExchangeUnavailable, RateLimited) as exc:
+            except BitgetError as exc:  # whatever the lookup met, the order stays unknown rather than failed
                 log.info("order lookup failed (%s)", exc.code or exc.msg)
                 absent = 0  # an unanswered lookup breaks the chain of "absent" answers
                 continue
