@@ -86,12 +86,16 @@ def _book(symbol: str, product_type: ProductType, bids: Any, asks: Any, ts: int)
 
 def _placed(data: Any, req: OrderRequest) -> OrderAck:
     """The ack of a successful place-order, which must name the order (and, if it says, our clientOid)."""
-    ack = codec.parse_ack(data)
-    if not ack.order_id:
-        raise MalformedResponse("", "place-order answered success without an orderId")
-    if ack.client_oid and ack.client_oid != req.client_oid:
-        raise MalformedResponse("", f"place-order answered for another clientOid {ack.client_oid!r:.40}")
-    return ack
+    oid = data.get("orderId") if isinstance(data, dict) else None
+    if isinstance(oid, int) and not isinstance(oid, bool) and oid > 0:
+        oid = str(oid)
+    if not isinstance(oid, str) or not oid.strip():
+        raise MalformedResponse("", f"place-order answered success without an orderId ({type(data).__name__})")
+    echoed = data.get("clientOid")
+    if echoed and str(echoed) != req.client_oid:
+        raise MalformedResponse("", f"place-order answered for another clientOid {echoed!r:.40}")
+    symbol = data.get("symbol")
+    return OrderAck(oid.strip(), req.client_oid, symbol if isinstance(symbol, str) else None)
 
 
 def _pt(product_type: ProductType | str) -> ProductType:

@@ -8,7 +8,6 @@ model of the book says what the router's book must hold whenever it is not stale
 from __future__ import annotations
 
 import copy
-import dataclasses
 import functools
 import json
 import zlib
@@ -24,6 +23,7 @@ from bitget_desktop.domain.market import ProductType
 from bitget_desktop.exchange.stream import BookEvent, Push, Router, StreamError, Subscription
 
 import exchange_payloads
+from hostile_values import HOSTILE, finite, json_paths, mutate
 
 
 @functools.lru_cache(maxsize=None)
@@ -39,14 +39,6 @@ def dumps(doc: Any) -> bytes:
     """JSON as a server might send it (big integers included, which orjson refuses to write)."""
     return json.dumps(doc).encode()
 
-
-# Values a broken or hostile server could put anywhere.
-HOSTILE = [
-    "NaN", "nan", "Infinity", "-Infinity", "inf", "1e999", "-1", "-0.5", "abc", "", " ", "1.2.3", "0x10", "1_000",
-    "١٢٣", "\u0000", None, True, False, 0, -7, 1.5, float("1e308"), [], {}, [[]], ["1"], {"a": "b"}, "[]", "{}",
-    2**70, -(2**70),
-]
-hostile = st.sampled_from(HOSTILE)
 
 V2_PUSHES = [
     "ws_ticker_spot.json", "ws_ticker_usdt_futures.json", "ws_trade_spot_update.json", "ws_candle1m_spot_snapshot.json",
@@ -64,38 +56,6 @@ def _sentinel_frame(n: int) -> bytes:
     d["arg"]["instId"] = d["data"][0]["instId"] = "SENTUSDT"
     d["data"][0]["lastPr"] = str(100 + n)
     return orjson.dumps(d)
-
-
-def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every place in a JSON document (the root excluded) where a value can be swapped."""
-    out = []
-    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
-    for k, v in items:
-        out.append(prefix + (k,))
-        out.extend(_paths(v, prefix + (k,)))
-    return out
-
-
-def _mutate(doc: Any, path: tuple[Any, ...], value: Any, delete: bool) -> Any:
-    parent = doc
-    for k in path[:-1]:
-        parent = parent[k]
-    if delete and isinstance(parent, dict):
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
-    return doc
-
-
-def _finite(value: Any) -> bool:
-    """Every Decimal reachable in a delivered domain value is finite."""
-    if isinstance(value, Decimal):
-        return value.is_finite()
-    if dataclasses.is_dataclass(value):
-        return all(_finite(getattr(value, f.name)) for f in dataclasses.fields(value))
-    if isinstance(value, (list, tuple)):
-        return all(_finite(v) for v in value)
-    return True
 
 
 def _subscriptions(push: dict[str, Any]) -> list[Subscription]:
@@ -129,6 +89,7 @@ class Harness:
         assert self.sentinel[-1].items[0].last == Decimal(100 + n)
 
 
+hostile = st.sampled_from(HOSTILE)
 mutation = st.tuples(
     st.sampled_from([(n, "bitget") for n in V2_PUSHES] + [(n, "bitget-v3") for n in V3_PUSHES]),
     st.integers(min_value=0, max_value=10_000), hostile, st.booleans(),
@@ -151,8 +112,8 @@ def test_mutated_pushes_never_escape_nor_stop_the_stream(steps: list[Any]) -> No
         if isinstance(step, tuple):
             (name, family), pick, value, delete = step
             push = load(name, family)
-            paths = _paths(push)
-            frame = dumps(_mutate(push, paths[pick % len(paths)], value, delete))
+            paths = json_paths(push)
+            frame = dumps(mutate(push, paths[pick % len(paths)], value, delete))
             (h.v3 if family == "bitget-v3" else h.v2).feed(frame)
         else:
             h.v2.feed(step)
@@ -162,7 +123,7 @@ def test_mutated_pushes_never_escape_nor_stop_the_stream(steps: list[Any]) -> No
         h.check_alive(i)
     for ev in h.events:
         if isinstance(ev, Push):
-            assert _finite(ev.items)
+            assert finite(ev.items)
         if isinstance(ev, BookEvent) and not ev.book.stale:
             assert all(p.is_finite() and p > 0 and s.is_finite() and s > 0
                        for p, s in ev.book.bids() + ev.book.asks())
