@@ -287,9 +287,8 @@ class Router:
             return
         try:
             items = decode_items(route.sub, data)
-        except BitgetError as exc:
+        except BitgetError as exc:  # counted, not raised to the handlers: the next push carries on
             self._drop(f"undecodable {route.sub.channel} push: {exc.msg}")
-            self._emit(route, StreamError(route.sub, exc))
             return
         self._emit(route, Push(route.sub, action, items, ts))
 
@@ -759,6 +758,17 @@ class BitgetStream:
     def book(self, sub: Subscription) -> OrderBook | None:
         conn = self._private if sub.private else self._public
         return conn.router.book(sub) if conn is not None else None
+
+    def dropped_frames(self, private: bool | None = None) -> int:
+        """Malformed frames dropped so far on the public or private socket (both when None): stream health."""
+        conns = [c for c in (self._public, self._private) if c is not None
+                 and (private is None or c.private == private)]
+        return sum(c.router.dropped_frames for c in conns)
+
+    def last_drop_reason(self, private: bool) -> str:
+        """Why the socket's last malformed frame was dropped ("" when none was)."""
+        conn = self._private if private else self._public
+        return conn.router.last_drop_reason if conn is not None else ""
 
     async def wait_connected(self, private: bool = False, timeout: float | None = None) -> None:
         await asyncio.wait_for(self.connection(private).connected.wait(), timeout)

@@ -226,5 +226,7 @@ async def test_malformed_frames_are_dropped_and_counted_while_everything_carries
         acks = {req.client_oid: await client.place_order(req)}
         await _until(lambda: any(o.client_oid == req.client_oid for o in orders.orders()))
         assert public.connects == 1 and private.connects == 1  # no reconnect was needed
-        assert public.router.last_drop_reason and not public.router.last_drop_reason.startswith("unexpected")
+        reason = client.stream.last_drop_reason(private=False)
+        assert reason and not reason.startswith("unexpected")
+        assert client.stream.dropped_frames() == public.router.dropped_frames + private.router.dropped_frames
     _agree(sim, acks)
