@@ -13,6 +13,7 @@ __all__ = ["dec", "opt_dec", "ms", "opt_int", "level_strings", "enum_or_none", "
            "PARSE_ERRORS"]
 
 _ZERO = Decimal(0)
+MAX_EXPONENT = 30  # no price, size or amount on Bitget is near 1e30 or 1e-30
 # What reading a wrong-typed or incomplete answer raises in Python: each becomes a MalformedResponse.
 PARSE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError)
 
@@ -42,6 +43,8 @@ def dec(value: Any, default: Decimal = _ZERO) -> Decimal:
     out = value if isinstance(value, Decimal) else Decimal(value if isinstance(value, str) else str(value))
     if not out.is_finite():
         raise ValueError(f"non-finite number {value!r:.30}")
+    if out and not -MAX_EXPONENT <= out.adjusted() <= MAX_EXPONENT:
+        raise ValueError(f"number out of range {value!r:.30}")  # finite as a Decimal, infinite as a float
     return out
 
 

@@ -9,6 +9,7 @@ import dataclasses
 import datetime
 import ipaddress
 import ssl
+import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -97,8 +98,6 @@ def _redirect(status: int, location: str) -> web.HTTPException:
 
 
 def _now_ms() -> int:
-    import time
-
     return time.time_ns() // 1_000_000
 
 

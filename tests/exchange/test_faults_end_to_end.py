@@ -21,7 +21,7 @@ from bitget_desktop.exchange.models import OrderAck
 from bitget_desktop.exchange.stream import BookEvent, Push, StreamError, Subscription
 from bitget_desktop.simulator.faults import MALFORMED_FRAMES
 
-from conftest import KEY, client_for
+from tests.exchange.conftest import KEY, client_for
 
 SPOT = ProductType.SPOT
 USDT = ProductType.USDT_FUTURES

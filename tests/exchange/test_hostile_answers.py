@@ -13,6 +13,7 @@ import copy
 import functools
 import json
 import random
+import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -143,8 +144,6 @@ class FakeBitget:
 
 
 def _now_ms() -> int:
-    import time
-
     return time.time_ns() // 1_000_000
 
 

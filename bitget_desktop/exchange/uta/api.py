@@ -6,8 +6,6 @@ place-order path (send once, resolve by clientOid) for both families.
 
 from __future__ import annotations
 
-from typing import Any
-
 from bitget_desktop.domain.errors import BitgetError, OrderNotFound
 from bitget_desktop.domain.market import Candle, Instrument, ProductType, Ticker, Timeframe
 from bitget_desktop.domain.trading import (
