@@ -118,12 +118,14 @@ def _keep_task(tasks: set[Any], aw: Awaitable[Any]) -> None:
 
 
 class _Route:
-    __slots__ = ("sub", "handlers", "book")
+    __slots__ = ("sub", "handlers", "book", "changed")
 
     def __init__(self, sub: Subscription) -> None:
         self.sub = sub
         self.handlers: list[Handler] = []
         self.book: OrderBook | None = OrderBook(sub.inst_id, sub.product_type) if sub.is_book else None
+        # The route's one BookEvent: it names the book, which changes in place, so every push can send it again.
+        self.changed: BookEvent | None = BookEvent(sub, self.book) if self.book is not None else None
 
 
 class Router:
@@ -190,7 +192,7 @@ class Router:
             except Exception:  # a broken handler must not break the stream
                 log.exception("stream handler failed for %s", route.sub.key)
                 continue
-            if inspect.isawaitable(result):
+            if result is not None and inspect.isawaitable(result):
                 self._spawn(result)
 
     def _keep(self, aw: Awaitable[Any]) -> None:
@@ -205,7 +207,7 @@ class Router:
         for route in tuple(self._routes.values()):
             if route.book is not None and not route.book.stale:
                 route.book.invalidate()
-                self._emit(route, BookEvent(route.sub, route.book))
+                self._emit(route, route.changed or BookEvent(route.sub, route.book))
 
     # -- ingest
     def feed(self, text: str | bytes) -> None:
@@ -261,7 +263,9 @@ class Router:
         if not isinstance(arg, dict):
             self._drop(f"arg of type {type(arg).__name__}")
             return
-        ts = _frame_ts(msg.get("ts"))
+        ts = msg.get("ts")
+        if type(ts) is not int or ts < 0:
+            ts = _frame_ts(ts)
         if ts is None:
             self._drop(f"ts {msg.get('ts')!r:.30}")
             return
@@ -329,11 +333,11 @@ class Router:
             else:
                 log.info("book %s broken (%s); resubscribing for a fresh snapshot", route.sub.key, exc)
             book.invalidate()
-            self._emit(route, BookEvent(route.sub, book))
+            self._emit(route, route.changed or BookEvent(route.sub, book))
             self._emit(route, StreamError(route.sub, exc))
             self._resubscribe(route.sub)
             return
-        self._emit(route, BookEvent(route.sub, book))
+        self._emit(route, route.changed or BookEvent(route.sub, book))
 
 
 def _frame_ts(value: Any) -> int | None:

@@ -239,8 +239,9 @@ def test_rest_orderbook_fixture_as_snapshot() -> None:
 
 
 @pytest.mark.parametrize("level", [
-    ["NaN", "1"], ["Infinity", "1"], ["-1", "1"], ["0", "1"], ["1e999", "1"], ["abc", "1"], ["", "1"], [" 1", "1"],
-    ["1_0", "1"], ["١", "1"], ["1", "NaN"], ["1", "-2"], ["1", "1e999"], ["1"], "1:1", None, [True, "1"], [{}, "1"],
+    ["NaN", "1"], ["Infinity", "1"], ["-1", "1"], ["0", "1"], ["1e999", "1"], ["abc", "1"], ["", "1"], ["1.2.3", "1"],
+    ["1", "NaN"], ["1", "-2"], ["1", "1e999"], ["1", "x"], ["1"], "1:1", "12", None, [True, "1"], [{}, "1"],
+    ("1", None), [float("nan"), "1"],
 ])
 def test_malformed_levels_never_enter_the_book(level) -> None:
     ob = OrderBook("X")
@@ -251,7 +252,9 @@ def test_malformed_levels_never_enter_the_book(level) -> None:
     ob.apply_snapshot([["10", "1"]], [["11", "1"]], seq=3)
     with pytest.raises(BookDataError):
         ob.apply_update([["9", "5"]], [level], seq=4, pseq=3)
-    assert ob.stale and ob.seq == 3 and ob.depth == (1, 1)  # not even the valid bid of that update
+    assert ob.stale and ob.seq == 3  # stale: whatever of the update was merged is never shown
+    ob.apply_snapshot([["10", "1"]], [["11", "1"]], seq=5)
+    assert ob.bids() == [(D("10"), D("1"))] and ob.asks() == [(D("11"), D("1"))]
 
 
 @pytest.mark.parametrize("fields", [{"seq": "x"}, {"pseq": "1.5"}, {"ts": "NaN"}, {"checksum": "abc"}, {"seq": -1},
@@ -262,7 +265,14 @@ def test_malformed_numbers_of_an_update_are_refused(fields) -> None:
     args = {"seq": 2, "pseq": 1, **fields}
     with pytest.raises(BookDataError):
         ob.apply_update([["9", "1"]], [], **args)
-    assert ob.stale and ob.depth == (1, 1)
+    assert ob.stale and ob.depth == (1, 1)  # the numbers are checked before any level is merged
+
+
+def test_odd_spellings_of_a_number_are_that_number() -> None:
+    """What float() reads as a finite number Decimal reads as the same one: such text is kept (for the checksum)."""
+    ob = OrderBook("X")
+    ob.apply_snapshot([[" 10", "1_0"]], [["+11", "١"]])
+    assert ob.bids() == [(D("10"), D("10"))] and ob.asks() == [(D("11"), D("1"))]
 
 
 def test_rest_numbers_and_digit_text_are_fine() -> None:

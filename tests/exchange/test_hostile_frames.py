@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import math
 import zlib
 from decimal import Decimal
 from typing import Any
@@ -223,10 +224,21 @@ def _number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _reads_as(v: Any) -> float | None:
+    """The finite number a price or size field holds (text float() reads, or a JSON number), else None."""
+    if not (isinstance(v, str) or _number(v)):
+        return None
+    try:
+        f = float(v)
+    except ValueError:
+        return None
+    return f if math.isfinite(f) else None
+
+
 # Where a broken update is broken, and with what: only values that are wrong in that place (a positive number
-# is a fine size, a negative integer a fine checksum, an absent seq is allowed).
-_NOT_A_PRICE = [v for v in HOSTILE if v is not None and not (_number(v) and v > 0)]
-_NOT_A_SIZE = [v for v in HOSTILE if v is not None and not (_number(v) and v >= 0)]
+# is a fine size, " 1" and "1_000" are numbers, a negative integer is a fine checksum, an absent seq is allowed).
+_NOT_A_PRICE = [v for v in HOSTILE if v is not None and not ((_reads_as(v) or 0) > 0)]
+_NOT_A_SIZE = [v for v in HOSTILE if v is not None and (_reads_as(v) is None or _reads_as(v) < 0)]
 _NOT_AN_INT = [v for v in HOSTILE if v not in (None, "", "-1") and not _number(v)]
 broken_update = st.one_of(
     st.tuples(st.just("price"), st.sampled_from(_NOT_A_PRICE)),
