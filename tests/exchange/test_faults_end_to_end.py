@@ -206,6 +206,9 @@ async def test_a_corrupted_checksum_resyncs_the_book(sim) -> None:
         assert conn.connects == 1 and conn.router.dropped_frames == 0  # resubscribed, not reconnected
         book = client.stream.book(sub)
         assert book is not None and not book.stale and book.best_bid() < book.best_ask()
+        req = await _resting(client, SPOT)  # trading is untouched by a book's resync
+        acks = {req.client_oid: await client.place_order(req)}
+    _agree(sim, acks)
 
 
 async def test_malformed_frames_are_dropped_and_counted_while_everything_carries_on(sim) -> None:
