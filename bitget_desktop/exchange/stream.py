@@ -57,6 +57,7 @@ ARGS_PER_REQUEST = 20           # keeps each request well under Bitget's 4096-by
 # leaves every one-second window at <= 10.
 SEND_RATE = 8.0
 SEND_BURST = 2.0
+DROP_LOG_FIRST = 20             # malformed frames logged as warnings before only every 1000th is
 
 
 # -- events ------------------------------------------------------------------------------------------------------
@@ -224,7 +225,10 @@ class Router:
         """Count a frame (or the part of one) that could not be used; the connection carries on."""
         self.dropped_frames += 1
         self.last_drop_reason = reason
-        log.warning("dropped websocket frame: %s", reason, exc_info=exc_info)
+        n = self.dropped_frames
+        # A server sending nothing but garbage must not flood the log: the first few, then every thousandth.
+        level = logging.WARNING if n <= DROP_LOG_FIRST or n % 1000 == 0 or exc_info else logging.DEBUG
+        log.log(level, "dropped websocket frame #%d: %s", n, reason, exc_info=exc_info)
 
     def _feed(self, text: str | bytes) -> None:
         try:
