@@ -245,9 +245,9 @@ def test_every_answer_becomes_a_value_or_a_typed_error() -> None:
 
 
 def _instrument() -> Any:
-    return codec.parse_spot_symbols([d for d in recorded("bitget/spot_public_symbols.json")["data"]
-                                     if d["symbol"] == "BTCUSDT"] or recorded("bitget/spot_public_symbols.json")[
-                                        "data"][:1])[0]
+    """BTCUSDT spot from the recorded symbols answer."""
+    symbols = codec.parse_spot_symbols(recorded("bitget/spot_public_symbols.json")["data"])
+    return next(i for i in symbols if i.symbol == "BTCUSDT")
 
 
 def _clean(status: int, raw: bytes, cut: int | None, client_oid: str) -> str:
