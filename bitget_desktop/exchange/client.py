@@ -211,20 +211,19 @@ class BitgetClient:
         return await (self.futures_instruments(pt) if pt.is_futures else self.spot_instruments())
 
     async def ticker(self, product_type: ProductType | str, symbol: str) -> Ticker:
-        if self.unified:
-            found = await self._v3.tickers(_pt(product_type), symbol)
-            if not found:
-                raise BitgetError("", f"no ticker for {symbol}", "Unknown symbol.")
-            return found[0]
         pt = _pt(product_type)
-        if pt.is_futures:
-            data = await self.rest.get(v2.MIX_TICKER, {"symbol": symbol, "productType": pt.value})
+        if self.unified:
+            found = await self._v3.tickers(pt, symbol)
+        elif pt.is_futures:
+            found = codec.parse_tickers(await self.rest.get(v2.MIX_TICKER, {"symbol": symbol,
+                                                                            "productType": pt.value}), pt)
         else:
-            data = await self.rest.get(v2.SPOT_TICKERS, {"symbol": symbol})
-        tickers = codec.parse_tickers(data, pt)
-        if not tickers:
+            found = codec.parse_tickers(await self.rest.get(v2.SPOT_TICKERS, {"symbol": symbol}), pt)
+        # Only the asked symbol's ticker will do: an answer listing others (or none) is not one.
+        mine = [t for t in found if t.symbol.upper() == symbol.upper()]
+        if not mine:
             raise BitgetError("", f"no ticker for {symbol}", "Unknown symbol.")
-        return tickers[0]
+        return mine[0]
 
     async def tickers(self, product_type: ProductType | str) -> list[Ticker]:
         if self.unified:
