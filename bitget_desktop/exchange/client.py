@@ -98,6 +98,18 @@ def _placed(data: Any, req: OrderRequest) -> OrderAck:
     return OrderAck(oid.strip(), req.client_oid, symbol if isinstance(symbol, str) else None)
 
 
+def _same_order(lookup: Callable[[], Any], client_oid: str) -> Callable[[], Any]:
+    """The lookup, trusted only when the order it finds carries our clientOid (anything else is no answer)."""
+
+    async def checked() -> Order | None:
+        order = await lookup()
+        if order is not None and order.client_oid != client_oid:
+            raise MalformedResponse("", f"lookup of {client_oid} answered with order {order.order_id}")
+        return order
+
+    return checked
+
+
 def _pt(product_type: ProductType | str) -> ProductType:
     return ProductType.parse(product_type)
 
@@ -595,6 +607,7 @@ class BitgetClient:
         so a late first copy cannot double the order). Still unknown -> UncertainOrderState.
         """
         first_error: BitgetError | None = None
+        lookup = _same_order(lookup, req.client_oid)
         for attempt in range(2):
             settle = 0.0
             try:

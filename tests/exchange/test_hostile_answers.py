@@ -350,3 +350,18 @@ def test_each_garbled_place_answer_of_the_issue_is_looked_up(raw: bytes) -> None
         assert ack.order_id == order["data"][0]["orderId"] and ack.client_oid == req.client_oid
 
     _run_examples(body)
+
+
+def test_a_lookup_answering_with_another_order_is_no_answer() -> None:
+    """The lookup must find *our* clientOid: another order in the answer leaves the outcome unknown."""
+    inst = _instrument()
+
+    def body(loop: asyncio.AbstractEventLoop, fake: FakeBitget, clients: dict[str, BitgetClient]) -> None:
+        req = OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.LIMIT, size=Decimal("0.01"),
+                                 price=Decimal("10000"))
+        fake.answer = (502, b"<html>Bad Gateway</html>", None)
+        fake.lookup = (200, json.dumps(recorded("bitget/spot_trade_order_info.json")).encode())  # someone else's
+        with pytest.raises(UncertainOrderState):
+            loop.run_until_complete(clients["classic"].place_spot_order(req))
+
+    _run_examples(body)
