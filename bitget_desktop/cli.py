@@ -19,25 +19,34 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=0, help="0 picks a free port")
     sim.add_argument("--seed", type=int, default=7)
-    sim.add_argument("--api-key")
-    sim.add_argument("--secret")
-    sim.add_argument("--passphrase")
+    sim.add_argument("--api-key", help="the API key to accept (or BITGET_SIM_API_KEY, or api_key= in --key-file)")
+    sim.add_argument("--key-file", help="file of api_key=, secret= and passphrase= lines (keep it private)")
+    sim.add_argument("--secret", help="discouraged: visible to every local user; use BITGET_SIM_SECRET or --key-file")
+    sim.add_argument("--passphrase", help="discouraged: use BITGET_SIM_PASSPHRASE or --key-file")
     sim.add_argument("--state", help="file to keep the accounts' state in across restarts")
+    sim.add_argument("--faults", help='faults to start with, as JSON, e.g. \'{"latency_ms": 200}\'')
+    sim.add_argument("--control", action="store_true",
+                     help="serve POST /sim/faults (loopback callers only) to switch faults on and off")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sim":
-        keys = (args.api_key, args.secret, args.passphrase)
-        if any(keys) and not all(keys):
-            print("sim: give --api-key, --secret and --passphrase together (or none for a demo key)", file=sys.stderr)
-            return 2
-        from bitget_desktop.simulator.cli import run_standalone
+        from bitget_desktop.simulator.cli import SimSetupError, parse_faults, resolve_key, run_standalone
 
+        try:
+            key = resolve_key(args.api_key, args.secret, args.passphrase, args.key_file)
+            faults = parse_faults(args.faults)
+        except SimSetupError as exc:
+            print(f"sim: {exc}", file=sys.stderr)
+            return 2
+        if args.secret or args.passphrase:
+            print("sim: a secret on the command line is visible to every local user; prefer BITGET_SIM_SECRET / "
+                  "BITGET_SIM_PASSPHRASE or --key-file", file=sys.stderr)
         return run_standalone(
-            host=args.host, port=args.port, seed=args.seed,
-            api_key=args.api_key, secret=args.secret, passphrase=args.passphrase, state_path=args.state,
+            host=args.host, port=args.port, seed=args.seed, api_key=key[0], secret=key[1], passphrase=key[2],
+            state_path=args.state, faults=faults, control=args.control,
         )
     from bitget_desktop.app import run_gui
 

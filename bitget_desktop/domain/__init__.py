@@ -1,6 +1,6 @@
 """Pure domain values and rules for bitget-desktop: no I/O, no asyncio, no Qt."""
 
-from bitget_desktop.domain.book import BookChecksumError, BookGapError, OrderBook, crc32_signed
+from bitget_desktop.domain.book import BookChecksumError, BookDataError, BookGapError, OrderBook, crc32_signed
 from bitget_desktop.domain.candles import CandleSeries, parse_candle_row
 from bitget_desktop.domain.market import (
     Candle,
@@ -36,6 +36,7 @@ from bitget_desktop.domain.trading import (
 __all__ = [
     "Balance",
     "BookChecksumError",
+    "BookDataError",
     "BookGapError",
     "Candle",
     "CandleSeries",

@@ -5,12 +5,18 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from math import inf
 from typing import Any
 from zlib import crc32
 
-__all__ = ["OrderBook", "BookGapError", "BookChecksumError", "crc32_signed", "CHECKSUM_DEPTH"]
+__all__ = ["OrderBook", "BookDataError", "BookGapError", "BookChecksumError", "crc32_signed", "CHECKSUM_DEPTH"]
 
 CHECKSUM_DEPTH = 25
+
+
+class BookDataError(ValueError):
+    """Malformed book data: a level that is not a [price, size] pair of finite numbers (price > 0, size >= 0), or a
+    seq/pseq/ts/checksum that is not an integer."""
 
 
 class BookGapError(Exception):
@@ -32,6 +38,57 @@ def crc32_signed(s: str) -> int:
     return c - 4294967296 if c >= 2147483648 else c
 
 
+def _level(lvl: Any) -> tuple[float, str, str, float]:
+    """(price, price text, size text, size) of one received level, or BookDataError.
+
+    A price or size is text (or a number, from REST merge-depth, turned into its text) that float() reads as a
+    finite number, price > 0 and size >= 0; Decimal reads all such text as the same number. The texts are kept as
+    received for the checksum.
+    """
+    if (type(lvl) is not list and type(lvl) is not tuple) or len(lvl) < 2:
+        raise BookDataError(f"level is not a [price, size] pair: {lvl!r:.60}")
+    p, s = lvl[0], lvl[1]
+    if type(p) is not str:
+        p = _number_text(p)
+    if type(s) is not str:
+        s = _number_text(s)
+    try:
+        price, size = float(p), float(s)
+    except ValueError:
+        raise BookDataError(f"level is not two numbers: {p!r:.30} {s!r:.30}") from None
+    if not (0.0 < price < inf and 0.0 <= size < inf):
+        raise BookDataError(f"price or size out of range: {p!r:.30} {s!r:.30}")
+    return price, p, s, size
+
+
+def _number_text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BookDataError(f"price or size of type {type(value).__name__}")
+    return str(value)
+
+
+def _levels(value: Any) -> list[Any] | tuple[Any, ...]:
+    """One side of a push as its list of levels (None = none), or BookDataError."""
+    if value is None:
+        return ()
+    if type(value) is not list and type(value) is not tuple:
+        raise BookDataError(f"levels of type {type(value).__name__}")
+    return value
+
+
+def _opt_int(value: Any, name: str, *, signed: bool = False) -> int | None:
+    """An integer field (seq, pseq, ts, checksum) as an int or decimal-digit text; None/"" -> None."""
+    if type(value) is int:
+        if value < 0 and not signed:
+            raise BookDataError(f"{name} {value} is negative")
+        return value
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isascii() and (value[1:] if signed and value[:1] == "-" else value).isdigit():
+        return int(value)
+    raise BookDataError(f"{name} is not an integer: {value!r:.30}")
+
+
 class _Side:
     """One side of the book as two aligned lists kept sorted by bisect: float sort keys and "price:size" strings.
 
@@ -46,40 +103,53 @@ class _Side:
         self.keys: list[float] = []
         self.vals: list[str] = []
 
-    def load(self, levels: Iterable[Sequence[Any]]) -> None:
-        # Snapshots may come from REST, where futures merge-depth sends numbers: stringify those.
+    def load(self, levels: list[Any] | tuple[Any, ...]) -> None:
+        """Replace the side with received levels; BookDataError (side unchanged) if any is malformed."""
         neg = self.negate
         rows: dict[float, str] = {}
         for lvl in levels:
-            p, s = lvl[0], lvl[1]
-            if type(p) is not str:
-                p = str(p)
-            if type(s) is not str:
-                s = str(s)
-            if s == "0" or not s.strip("0."):
+            price, p, s, size = _level(lvl)
+            if size == 0:
                 continue
-            rows[-float(p) if neg else float(p)] = p + ":" + s
+            rows[-price if neg else price] = p + ":" + s
         keys = sorted(rows)
         self.keys = keys
         self.vals = [rows[k] for k in keys]
 
-    def apply(self, levels: Iterable[Sequence[str]]) -> None:
+    def apply(self, levels: list[Any] | tuple[Any, ...]) -> None:
+        """Merge received levels; BookDataError at the first malformed one (the caller then drops the whole book).
+
+        The usual level, a pair of number texts, is checked inline (this runs for every level of every update);
+        anything else goes through `_level`, which accepts REST numbers and names what is wrong.
+        """
         keys = self.keys
         vals = self.vals
         neg = self.negate
-        for p, s in levels:
-            k = -float(p) if neg else float(p)
+        for lvl in levels:
+            try:
+                if type(lvl) is not list:
+                    raise TypeError
+                p, s = lvl
+                text = p + ":" + s  # TypeError unless both are text
+                price = float(p)
+                size = float(s)
+                if not (0.0 < price < inf and 0.0 <= size < inf):
+                    raise ValueError
+            except (ValueError, TypeError):  # anything unusual: the careful path accepts it or says what is wrong
+                price, p, s, size = _level(lvl)
+                text = p + ":" + s
+            k = -price if neg else price
             i = bisect_left(keys, k)
             found = i < len(keys) and keys[i] == k
-            if s == "0" or not s.strip("0."):
+            if size == 0:
                 if found:
                     del keys[i]
                     del vals[i]
             elif found:
-                vals[i] = p + ":" + s
+                vals[i] = text
             else:
                 keys.insert(i, k)
-                vals.insert(i, p + ":" + s)
+                vals.insert(i, text)
 
     def top(self, n: int | None) -> list[tuple[Decimal, Decimal]]:
         out = []
@@ -120,13 +190,21 @@ class OrderBook:
         asks: Iterable[Sequence[str]],
         *,
         seq: int | str | None = None,
-        ts: int | str = 0,
+        ts: int | str | None = 0,
     ) -> None:
-        """Replace the whole book; clears ``stale``."""
-        self._bids.load(bids)
-        self._asks.load(asks)
-        self.seq = None if seq is None else int(seq)
-        self.ts = int(ts)
+        """Replace the whole book and clear ``stale``; a malformed snapshot raises BookDataError and leaves it stale."""
+        try:
+            new_bids, new_asks = _Side(True), _Side(False)
+            new_bids.load(_levels(bids))
+            new_asks.load(_levels(asks))
+            new_seq = _opt_int(seq, "seq")
+            new_ts = _opt_int(ts, "ts") or 0
+        except BookDataError:
+            self.stale = True
+            raise
+        self._bids, self._asks = new_bids, new_asks
+        self.seq = new_seq
+        self.ts = new_ts
         self.stale = False
 
     def apply_update(
@@ -136,28 +214,44 @@ class OrderBook:
         *,
         seq: int | str | None = None,
         pseq: int | str | None = None,
-        checksum: int | None = None,
-        ts: int | str = 0,
+        checksum: int | str | None = None,
+        ts: int | str | None = 0,
     ) -> bool:
-        """Merge an incremental push; raise BookGapError / BookChecksumError (and go stale) on a broken chain.
+        """Merge an incremental push; raise BookGapError / BookChecksumError / BookDataError (and go stale) when
+        the chain breaks or the push is malformed (a malformed push may be half merged: the book is stale then).
 
         Returns False (doing nothing) while the book is stale, True when the update was applied.
         """
         if self.stale:
             return False
-        if pseq is not None and self.seq is not None and int(pseq) != self.seq:
+        try:
+            # (the common, well-formed case inline: this runs for every update of every book)
+            bid_levels = bids if type(bids) is list else _levels(bids)
+            ask_levels = asks if type(asks) is list else _levels(asks)
+            new_seq = seq if type(seq) is int and seq >= 0 else _opt_int(seq, "seq")
+            prev = pseq if type(pseq) is int and pseq >= 0 else _opt_int(pseq, "pseq")
+            expected = checksum if type(checksum) is int else _opt_int(checksum, "checksum", signed=True)
+            new_ts = int(ts) if type(ts) is str and ts.isdigit() and ts.isascii() else (_opt_int(ts, "ts") or 0)
+        except BookDataError:
             self.stale = True
-            raise BookGapError(f"{self.symbol}: update pseq {pseq} does not follow seq {self.seq}")
-        self._bids.apply(bids)
-        self._asks.apply(asks)
-        if seq is not None:
-            self.seq = int(seq)
-        self.ts = int(ts)
-        if checksum is not None:
+            raise
+        if prev is not None and self.seq is not None and prev != self.seq:
+            self.stale = True
+            raise BookGapError(f"{self.symbol}: update pseq {prev} does not follow seq {self.seq}")
+        try:
+            self._bids.apply(bid_levels)
+            self._asks.apply(ask_levels)
+        except BookDataError:
+            self.stale = True  # partly applied: never shown, replaced by the next snapshot
+            raise
+        if new_seq is not None:
+            self.seq = new_seq
+        self.ts = new_ts
+        if expected is not None:
             actual = self.checksum()
-            if actual != checksum:
+            if actual != expected:
                 self.stale = True
-                raise BookChecksumError(self.symbol, int(checksum), actual)
+                raise BookChecksumError(self.symbol, expected, actual)
         return True
 
     def apply_push(self, action: str, data: Mapping[str, Any]) -> bool:

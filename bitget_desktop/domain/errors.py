@@ -17,6 +17,7 @@ __all__ = [
     "InvalidOrder",
     "InvalidPassphrase",
     "InvalidSignature",
+    "MalformedResponse",
     "NetworkError",
     "OrderNotFound",
     "PermissionDenied",
@@ -127,6 +128,15 @@ class ExchangeUnavailable(BitgetError):
 
 class NetworkError(BitgetError):
     default_hint = "No answer from Bitget (connection failed or timed out)."
+
+
+class MalformedResponse(BitgetError):
+    """An answer or frame that is not what Bitget sends: no envelope, wrong types, missing or non-finite fields.
+
+    It says nothing about whether the request took effect (a place-order answered so is resolved by lookup).
+    """
+
+    default_hint = "Bitget answered in an unexpected format."
 
 
 class UncertainOrderState(BitgetError):

@@ -61,7 +61,18 @@ def _dec(value: Any) -> Decimal | None:
     """A Decimal from a wire string/number, None for missing or empty."""
     if value is None or value == "":
         return None
-    return Decimal(str(value))
+    out = Decimal(str(value))
+    if not out.is_finite():
+        raise ValueError(f"non-finite number {value!r:.30}")
+    return out
+
+
+def _precision(value: Any) -> int:
+    """A decimal-places count from the wire (0..30); anything else is a malformed instrument."""
+    places = int(value)
+    if not 0 <= places <= 30:
+        raise ValueError(f"precision {places} out of range")
+    return places
 
 
 def _dec_or(value: Any, default: Decimal) -> Decimal:
@@ -133,8 +144,8 @@ class Instrument:
     @classmethod
     def from_spot_symbol(cls, d: Mapping[str, Any]) -> Instrument:
         """Build from one element of ``GET /api/v2/spot/public/symbols`` (reference 3.1.1)."""
-        price_places = int(d["pricePrecision"])
-        size_places = int(d["quantityPrecision"])
+        price_places = _precision(d["pricePrecision"])
+        size_places = _precision(d["quantityPrecision"])
         quote = str(d["quoteCoin"])
         min_usdt = _dec_or(d.get("minTradeUSDT"), _ZERO)
         max_size = _dec(d.get("maxTradeAmount"))
@@ -162,10 +173,10 @@ class Instrument:
     def from_contract(cls, d: Mapping[str, Any], product_type: ProductType | str) -> Instrument:
         """Build from one element of ``GET /api/v2/mix/market/contracts`` (reference 4.2.1)."""
         pt = ProductType.parse(product_type)
-        price_places = int(d["pricePlace"])
+        price_places = _precision(d["pricePlace"])
         end_step = _dec(d.get("priceEndStep")) or _ONE
         tick = (end_step * Decimal(1).scaleb(-price_places)).normalize()
-        size_places = int(d["volumePlace"])
+        size_places = _precision(d["volumePlace"])
         lot = _dec(d.get("sizeMultiplier")) or Decimal(1).scaleb(-size_places)
         coins = d.get("supportMarginCoins") or []
         max_size = _dec(d.get("maxOrderQty"))

@@ -9,14 +9,14 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-from bitget_desktop.domain.book import OrderBook
+from bitget_desktop.domain.book import BookDataError, OrderBook
 from bitget_desktop.domain.errors import (
     BitgetError,
     ClassicAccountError,
     ExchangeUnavailable,
+    MalformedResponse,
     NetworkError,
     OrderNotFound,
-    RateLimited,
     UncertainOrderState,
 )
 from bitget_desktop.domain.market import Candle, FundingRate, Instrument, ProductType, Ticker, Timeframe
@@ -68,8 +68,46 @@ DEFAULT_FUTURES_SYMBOL: dict[ProductType, tuple[str, str]] = {
     ProductType.SCOIN_FUTURES: ("SBTCSUSD", "SBTC"),
 }
 
-_UNCERTAIN = (NetworkError, ExchangeUnavailable)
+# A place-order that ends so may or may not have reached the book: anything but a clean success with an order id
+# or a clean Bitget refusal.
+_UNCERTAIN = (NetworkError, ExchangeUnavailable, MalformedResponse)
 _ABSENT = object()
+
+
+def _book(symbol: str, product_type: ProductType, bids: Any, asks: Any, ts: int) -> OrderBook:
+    """A REST snapshot as an OrderBook; malformed levels are a MalformedResponse like any other bad answer."""
+    book = OrderBook(symbol, product_type)
+    try:
+        book.apply_snapshot(bids, asks, ts=ts)
+    except BookDataError as exc:
+        raise MalformedResponse("", f"order book of {symbol}: {exc}") from None
+    return book
+
+
+def _placed(data: Any, req: OrderRequest) -> OrderAck:
+    """The ack of a successful place-order, which must name the order (and, if it says, our clientOid)."""
+    oid = data.get("orderId") if isinstance(data, dict) else None
+    if isinstance(oid, int) and not isinstance(oid, bool) and oid > 0:
+        oid = str(oid)
+    if not isinstance(oid, str) or not oid.strip():
+        raise MalformedResponse("", f"place-order answered success without an orderId ({type(data).__name__})")
+    echoed = data.get("clientOid")
+    if echoed and str(echoed) != req.client_oid:
+        raise MalformedResponse("", f"place-order answered for another clientOid {echoed!r:.40}")
+    symbol = data.get("symbol")
+    return OrderAck(oid.strip(), req.client_oid, symbol if isinstance(symbol, str) else None)
+
+
+def _same_order(lookup: Callable[[], Any], client_oid: str) -> Callable[[], Any]:
+    """The lookup, trusted only when the order it finds carries our clientOid (anything else is no answer)."""
+
+    async def checked() -> Order | None:
+        order = await lookup()
+        if order is not None and order.client_oid != client_oid:
+            raise MalformedResponse("", f"lookup of {client_oid} answered with order {order.order_id}")
+        return order
+
+    return checked
 
 
 def _pt(product_type: ProductType | str) -> ProductType:
@@ -185,20 +223,19 @@ class BitgetClient:
         return await (self.futures_instruments(pt) if pt.is_futures else self.spot_instruments())
 
     async def ticker(self, product_type: ProductType | str, symbol: str) -> Ticker:
-        if self.unified:
-            found = await self._v3.tickers(_pt(product_type), symbol)
-            if not found:
-                raise BitgetError("", f"no ticker for {symbol}", "Unknown symbol.")
-            return found[0]
         pt = _pt(product_type)
-        if pt.is_futures:
-            data = await self.rest.get(v2.MIX_TICKER, {"symbol": symbol, "productType": pt.value})
+        if self.unified:
+            found = await self._v3.tickers(pt, symbol)
+        elif pt.is_futures:
+            found = codec.parse_tickers(await self.rest.get(v2.MIX_TICKER, {"symbol": symbol,
+                                                                            "productType": pt.value}), pt)
         else:
-            data = await self.rest.get(v2.SPOT_TICKERS, {"symbol": symbol})
-        tickers = codec.parse_tickers(data, pt)
-        if not tickers:
+            found = codec.parse_tickers(await self.rest.get(v2.SPOT_TICKERS, {"symbol": symbol}), pt)
+        # Only the asked symbol's ticker will do: an answer listing others (or none) is not one.
+        mine = [t for t in found if t.symbol.upper() == symbol.upper()]
+        if not mine:
             raise BitgetError("", f"no ticker for {symbol}", "Unknown symbol.")
-        return tickers[0]
+        return mine[0]
 
     async def tickers(self, product_type: ProductType | str) -> list[Ticker]:
         if self.unified:
@@ -212,9 +249,7 @@ class BitgetClient:
         """A REST snapshot as a domain OrderBook (spot `orderbook`, futures `merge-depth`)."""
         if self.unified:
             bids, asks, ts = await self._v3.order_book(_pt(product_type), symbol, limit)
-            book = OrderBook(symbol, _pt(product_type))
-            book.apply_snapshot(bids, asks, ts=ts)
-            return book
+            return _book(symbol, _pt(product_type), bids, asks, ts)
         pt = _pt(product_type)
         if pt.is_futures:
             lim = "max" if limit > 50 else str(min(x for x in (1, 5, 15, 50) if x >= limit))
@@ -222,9 +257,7 @@ class BitgetClient:
         else:
             data = await self.rest.get(v2.SPOT_ORDERBOOK, {"symbol": symbol, "type": "step0", "limit": limit})
         bids, asks, ts = codec.parse_depth(data)
-        book = OrderBook(symbol, pt)
-        book.apply_snapshot(bids, asks, ts=ts)
-        return book
+        return _book(symbol, pt, bids, asks, ts)
 
     async def candles(
         self,
@@ -567,16 +600,18 @@ class BitgetClient:
             return None
 
     async def _place(self, path: str, body: dict[str, str], req: OrderRequest, lookup: Callable[[], Any]) -> OrderAck:
-        """Send once; if the answer is lost (timeout, connection, 5xx) look the order up by clientOid.
+        """Send once; unless the answer is a clean success with an order id or a clean Bitget refusal (timeout,
+        connection, 5xx, a garbled or incomplete answer), look the order up by clientOid.
 
         Found -> its ack. Confirmed absent -> re-send once with the SAME clientOid (Bitget refuses duplicates,
         so a late first copy cannot double the order). Still unknown -> UncertainOrderState.
         """
         first_error: BitgetError | None = None
+        lookup = _same_order(lookup, req.client_oid)
         for attempt in range(2):
             settle = 0.0
             try:
-                return codec.parse_ack(await self.rest.post(path, body))
+                return _placed(await self.rest.post(path, body), req)
             except _UNCERTAIN as exc:
                 first_error = first_error or exc
                 # An HTTP answer (5xx) ends the request; no answer at all means it may still be in flight.
@@ -649,7 +684,7 @@ class BitgetClient:
             await asyncio.sleep(next(delays))
             try:
                 order = await lookup()
-            except (NetworkError, ExchangeUnavailable, RateLimited) as exc:
+            except BitgetError as exc:  # whatever the lookup met, the order stays unknown rather than failed
                 log.info("order lookup failed (%s)", exc.code or exc.msg)
                 absent = 0  # an unanswered lookup breaks the chain of "absent" answers
                 continue

@@ -13,12 +13,13 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from bitget_desktop.domain.errors import BitgetError, NetworkError, TimestampError, error_from
+from bitget_desktop.domain.errors import BitgetError, MalformedResponse, NetworkError, error_from
 from bitget_desktop.exchange.backoff import Verdict, backoff, classify
 from bitget_desktop.exchange.clock import ServerClock
 from bitget_desktop.exchange.environments import Environment
 from bitget_desktop.exchange.ratelimit import RateLimiter
 from bitget_desktop.exchange.signing import Credentials, rest_headers
+from bitget_desktop.exchange.wire import parser
 
 __all__ = ["RestClient", "encode_query", "parse_envelope", "SERVER_TIME_PATH"]
 
@@ -53,23 +54,46 @@ def encode_body(body: Mapping[str, Any] | None) -> str:
 
 
 def parse_envelope(raw: bytes, http_status: int) -> Any:
-    """Return `data` of a Bitget envelope, or raise the typed error (code first, HTTP status second)."""
+    """Return `data` of a Bitget envelope, or raise the typed error (code first, HTTP status second).
+
+    An answer that is not a Bitget envelope (an HTML page, a truncated body, a redirect, no `code`) raises
+    MalformedResponse, except the statuses that say what happened on their own (401/403, 429, 5xx).
+    """
     try:
         doc = orjson.loads(raw) if raw else None
     except orjson.JSONDecodeError:
         doc = None
     if not isinstance(doc, dict) or "code" not in doc:
-        if http_status == 200 and doc is not None:
-            raise BitgetError("", "malformed response envelope", "Bitget answered in an unexpected format.", 200)
         text = raw[:200].decode("utf-8", "replace").strip() if raw else ""
-        raise error_from("" if http_status < 400 else str(http_status), text or f"HTTP {http_status}", http_status)
-    code = str(doc.get("code"))
-    if code == SUCCESS and http_status < 400:
+        if http_status in (401, 403, 429) or http_status >= 500:
+            raise error_from(str(http_status), text or f"HTTP {http_status}", http_status)
+        if 300 <= http_status < 400:
+            raise MalformedResponse("", f"HTTP {http_status}: redirects are not followed", None, http_status)
+        what = "no Bitget envelope" if doc is None or not isinstance(doc, dict) else "envelope without a code"
+        raise MalformedResponse("", f"HTTP {http_status}, {what}: {text[:80]}", None, http_status)
+    code = doc.get("code")
+    if isinstance(code, bool) or not isinstance(code, (str, int)):
+        raise MalformedResponse("", f"envelope code of type {type(code).__name__}", None, http_status)
+    code = str(code)
+    if code == SUCCESS:
+        if http_status >= 500:
+            raise error_from(str(http_status), "success code with a server error status", http_status)
+        if http_status >= 300:
+            raise MalformedResponse(code, f"success code with HTTP {http_status}", None, http_status)
         rt = doc.get("requestTime")
-        if rt is not None and not isinstance(rt, (int, str)):
-            raise BitgetError("", "malformed requestTime", "Bitget answered in an unexpected format.", http_status)
+        if rt is not None and (isinstance(rt, bool) or not isinstance(rt, (int, str))):
+            raise MalformedResponse("", "malformed requestTime", None, http_status)
         return doc.get("data")
-    raise error_from(code, str(doc.get("msg") or ""), http_status)
+    msg = doc.get("msg")
+    raise error_from(code, msg if isinstance(msg, str) else "", http_status)
+
+
+@parser
+def _server_time(data: Any) -> int:
+    value = data["serverTime"]
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError(f"serverTime of type {type(value).__name__}")
+    return int(value)
 
 
 class RestClient:
@@ -138,8 +162,7 @@ class RestClient:
 
     # -- clock -------------------------------------------------------------------------------------------------
     async def server_time_ms(self) -> int:
-        data = await self.get(SERVER_TIME_PATH)
-        return int(data["serverTime"])
+        return _server_time(await self.get(SERVER_TIME_PATH))
 
     async def sync_clock(self) -> int:
         """Measure server - local offset (midpoint of the round trip); returns the offset in ms."""
@@ -226,12 +249,14 @@ class RestClient:
         url = URL(self.environment.rest_url + path + (f"?{query}" if query else ""), encoded=True)
         session = self._ensure_session()
         try:
-            async with session.request(method, url, data=body.encode() if body else None, headers=headers) as resp:
+            # Never follow a redirect: it would re-send the signed headers (key, passphrase) to wherever it points.
+            async with session.request(method, url, data=body.encode() if body else None, headers=headers,
+                                       allow_redirects=False, ssl=True) as resp:
                 raw = await resp.read()
                 status = resp.status
         except asyncio.TimeoutError:
             raise NetworkError("", f"{method} {path}: no answer within {self.timeout:g}s") from None
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, OSError, ValueError) as exc:  # ValueError: e.g. an undecodable header line
             raise NetworkError("", f"{method} {path}: {type(exc).__name__}") from None
         data = parse_envelope(raw, status)
         return data

@@ -24,7 +24,7 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
-from bitget_desktop.domain.book import BookChecksumError, BookGapError, OrderBook
+from bitget_desktop.domain.book import BookChecksumError, BookDataError, BookGapError, OrderBook
 from bitget_desktop.domain.errors import AuthenticationError, BitgetError, NetworkError, ws_error_from
 from bitget_desktop.exchange.backoff import Verdict, backoff, classify
 from bitget_desktop.exchange.classic.ws import Subscription, arg_key, decode_items
@@ -57,6 +57,7 @@ ARGS_PER_REQUEST = 20           # keeps each request well under Bitget's 4096-by
 # leaves every one-second window at <= 10.
 SEND_RATE = 8.0
 SEND_BURST = 2.0
+DROP_LOG_FIRST = 20             # malformed frames logged as warnings before only every 1000th is
 
 
 # -- events ------------------------------------------------------------------------------------------------------
@@ -118,12 +119,14 @@ def _keep_task(tasks: set[Any], aw: Awaitable[Any]) -> None:
 
 
 class _Route:
-    __slots__ = ("sub", "handlers", "book")
+    __slots__ = ("sub", "handlers", "book", "changed")
 
     def __init__(self, sub: Subscription) -> None:
         self.sub = sub
         self.handlers: list[Handler] = []
         self.book: OrderBook | None = OrderBook(sub.inst_id, sub.product_type) if sub.is_book else None
+        # The route's one BookEvent: it names the book, which changes in place, so every push can send it again.
+        self.changed: BookEvent | None = BookEvent(sub, self.book) if self.book is not None else None
 
 
 class Router:
@@ -148,6 +151,9 @@ class Router:
         self._spawn = spawn or self._keep
         self._tasks: set[asyncio.Future[Any]] = set()  # handler tasks when no owner was given
         self.last_pong = False
+        # Health: frames (or book pushes) dropped as malformed since this router was made, and the last reason.
+        self.dropped_frames = 0
+        self.last_drop_reason = ""
 
     # -- registry
     def add(self, sub: Subscription, handler: Handler) -> bool:
@@ -187,7 +193,7 @@ class Router:
             except Exception:  # a broken handler must not break the stream
                 log.exception("stream handler failed for %s", route.sub.key)
                 continue
-            if inspect.isawaitable(result):
+            if result is not None and inspect.isawaitable(result):
                 self._spawn(result)
 
     def _keep(self, aw: Awaitable[Any]) -> None:
@@ -202,29 +208,40 @@ class Router:
         for route in tuple(self._routes.values()):
             if route.book is not None and not route.book.stale:
                 route.book.invalidate()
-                self._emit(route, BookEvent(route.sub, route.book))
+                self._emit(route, route.changed or BookEvent(route.sub, route.book))
 
     # -- ingest
     def feed(self, text: str | bytes) -> None:
-        """Handle one received frame."""
+        """Handle one received frame. Never raises: a malformed frame is dropped, logged and counted."""
         if text == "pong" or text == b"pong":
             self.last_pong = True
             return
         try:
+            self._feed(text)
+        except Exception as exc:  # a last guard: the validation below is meant to leave nothing for it
+            self._drop(f"unexpected {type(exc).__name__}: {exc}", exc_info=True)
+
+    def _drop(self, reason: str, *, exc_info: bool = False) -> None:
+        """Count a frame (or the part of one) that could not be used; the connection carries on."""
+        self.dropped_frames += 1
+        self.last_drop_reason = reason
+        n = self.dropped_frames
+        # A server sending nothing but garbage must not flood the log: the first few, then every thousandth.
+        level = logging.WARNING if n <= DROP_LOG_FIRST or n % 1000 == 0 or exc_info else logging.DEBUG
+        log.log(level, "dropped websocket frame #%d: %s", n, reason, exc_info=exc_info)
+
+    def _feed(self, text: str | bytes) -> None:
+        try:
             msg = orjson.loads(text)
         except orjson.JSONDecodeError:
-            log.warning("unparseable websocket frame (%d bytes)", len(text))
+            self._drop(f"not JSON ({len(text)} bytes)")
             return
         if not isinstance(msg, dict):
+            self._drop(f"a JSON {type(msg).__name__}, not an object")
             return
         arg = msg.get("arg")
-        if "action" in msg and arg is not None:
-            if self._v3 and "topic" in arg:
-                self._v3_data(str(arg["topic"]), msg)
-                return
-            route = self._routes.get(arg_key(arg))
-            if route is not None:
-                self._data(route, msg)
+        if "action" in msg:
+            self._push(msg, arg)
             return
         event = msg.get("event")
         if event == "error":
@@ -236,32 +253,59 @@ class Router:
             if route is None and not isinstance(arg, dict) and not handled:
                 self.broadcast(StreamError(None, err))
             return
-        if event is not None:
+        if isinstance(event, str):
             self._on_control(msg)
+            return
+        self._drop(f"neither a push nor an event: {sorted(map(str, msg))[:6]}")
 
-    def _data(self, route: _Route, msg: dict[str, Any]) -> None:
-        action = msg.get("action", "snapshot")
-        data = msg.get("data") or []
-        book = route.book
-        if book is not None:
-            self._book(route, book, action, data)
+    def _push(self, msg: dict[str, Any], arg: Any) -> None:
+        """A data push: its envelope is checked before any of it reaches a book or a handler."""
+        action = msg.get("action")
+        if action not in ("snapshot", "update"):
+            self._drop(f"action {action!r:.30}")
+            return
+        if not isinstance(arg, dict):
+            self._drop(f"arg of type {type(arg).__name__}")
+            return
+        ts = msg.get("ts")
+        if type(ts) is not int or ts < 0:
+            ts = _frame_ts(ts)
+        if ts is None:
+            self._drop(f"ts {msg.get('ts')!r:.30}")
+            return
+        data = msg.get("data")
+        if self._v3 and "topic" in arg:
+            if isinstance(data, dict):
+                data = [data]
+            if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+                self._drop(f"v3 data of type {type(data).__name__}")
+                return
+            self._v3_data(str(arg["topic"]), action, data, ts)
+            return
+        route = self._routes.get(arg_key(arg))
+        if route is None:
+            return  # a late push of something unsubscribed
+        if data is None:
+            data = []
+        if not isinstance(data, list):
+            self._drop(f"{route.sub.channel} data of type {type(data).__name__}")
+            return
+        if route.book is not None:
+            self._book(route, route.book, action, data)
             return
         try:
             items = decode_items(route.sub, data)
-        except (KeyError, ValueError, ArithmeticError) as exc:
-            log.warning("undecodable %s push: %r", route.sub.channel, exc)
-            self._emit(route, StreamError(route.sub, exc))
+        except BitgetError as exc:  # counted, not raised to the handlers: the next push carries on
+            self._drop(f"undecodable {route.sub.channel} push: {exc.msg}")
             return
-        self._emit(route, Push(route.sub, action, items, int(msg.get("ts") or 0)))
+        self._emit(route, Push(route.sub, action, items, ts))
 
-    def _v3_data(self, topic: str, msg: dict[str, Any]) -> None:
-        data = msg.get("data") or []
+    def _v3_data(self, topic: str, action: str, data: list[dict[str, Any]], ts: int) -> None:
         try:
-            groups = v3ws.decode_push(topic, data if isinstance(data, list) else [data])
-        except (KeyError, ValueError, ArithmeticError) as exc:
-            log.warning("undecodable v3 %s push: %r", topic, exc)
+            groups = v3ws.decode_push(topic, data)
+        except BitgetError as exc:
+            self._drop(f"undecodable v3 {topic} push: {exc.msg}")
             return
-        action, ts = msg.get("action", "snapshot"), int(msg.get("ts") or 0)
         for pt, channel, items in groups:
             for route in tuple(self._routes.values()):
                 if not v3ws.routes_to(route.sub, pt, channel):
@@ -272,33 +316,56 @@ class Router:
                 if mine or channel == "positions":
                     self._emit(route, Push(route.sub, action, mine, ts))
 
-    def _book(self, route: _Route, book: OrderBook, action: str, data: list[dict[str, Any]]) -> None:
+    def _book(self, route: _Route, book: OrderBook, action: str, data: list[Any]) -> None:
         if not data:
             return
         d = data[0]
-        ts = d.get("ts")
-        ts = int(ts) if ts else 0
-        if action == "snapshot" or not route.sub.incremental_book:
-            book.apply_snapshot(d.get("bids") or (), d.get("asks") or (), seq=d.get("seq"), ts=ts)
-        else:
-            if book.stale:
+        if not isinstance(d, dict):
+            self._drop(f"{route.sub.channel} element of type {type(d).__name__}")
+            return
+        try:
+            if action == "snapshot" or not route.sub.incremental_book:
+                book.apply_snapshot(d.get("bids"), d.get("asks"), seq=d.get("seq"), ts=d.get("ts"))
+            elif book.stale:
                 return  # waiting for the fresh snapshot
-            try:
-                book.apply_update(
-                    d.get("bids") or (), d.get("asks") or (),
-                    seq=d.get("seq"), pseq=d.get("pseq"), checksum=d.get("checksum"), ts=ts,
-                )
-            except (BookGapError, BookChecksumError) as exc:
+            else:
+                book.apply_update(d.get("bids"), d.get("asks"), seq=d.get("seq"), pseq=d.get("pseq"),
+                                  checksum=d.get("checksum"), ts=d.get("ts"))
+        except (BookGapError, BookChecksumError, BookDataError) as exc:
+            if isinstance(exc, BookDataError):
+                self._drop(f"malformed {route.sub.channel} {action} for {route.sub.inst_id}: {exc}")
+            else:
                 log.info("book %s broken (%s); resubscribing for a fresh snapshot", route.sub.key, exc)
-                book.invalidate()
-                self._emit(route, BookEvent(route.sub, book))
-                self._emit(route, StreamError(route.sub, exc))
-                self._resubscribe(route.sub)
-                return
-        self._emit(route, BookEvent(route.sub, book))
+            book.invalidate()
+            self._emit(route, route.changed or BookEvent(route.sub, book))
+            self._emit(route, StreamError(route.sub, exc))
+            self._resubscribe(route.sub)
+            return
+        self._emit(route, route.changed or BookEvent(route.sub, book))
 
 
-# -- one socket --------------------------------------------------------------------------------------------------
+def _frame_ts(value: Any) -> int | None:
+    """A push's `ts` (int ms or digit text; absent -> 0), None when malformed."""
+    if value is None or value == "":
+        return 0
+    if type(value) is int and value >= 0:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+# -- one socket ---------------------------------------------------------------------------------------------------
+
+
+class _connect(connect):
+    """websockets' `connect` that never follows a redirect: a 30x ends the attempt like any refused handshake.
+
+    Following one would take the private socket's login (key, passphrase, signature) to another host.
+    """
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        return exc
 
 
 class Connection:
@@ -496,7 +563,7 @@ class Connection:
     async def _session(self) -> bool:
         """One connection's life; returns True if it was healthy (got data) before ending."""
         try:
-            ws = await connect(
+            ws = await _connect(
                 self.url,
                 ping_interval=None,         # Bitget wants its own text "ping"
                 compression=None,
@@ -699,6 +766,17 @@ class BitgetStream:
     def book(self, sub: Subscription) -> OrderBook | None:
         conn = self._private if sub.private else self._public
         return conn.router.book(sub) if conn is not None else None
+
+    def dropped_frames(self, private: bool | None = None) -> int:
+        """Malformed frames dropped so far on the public or private socket (both when None): stream health."""
+        conns = [c for c in (self._public, self._private) if c is not None
+                 and (private is None or c.private == private)]
+        return sum(c.router.dropped_frames for c in conns)
+
+    def last_drop_reason(self, private: bool) -> str:
+        """Why the socket's last malformed frame was dropped ("" when none was)."""
+        conn = self._private if private else self._public
+        return conn.router.last_drop_reason if conn is not None else ""
 
     async def wait_connected(self, private: bool = False, timeout: float | None = None) -> None:
         await asyncio.wait_for(self.connection(private).connected.wait(), timeout)

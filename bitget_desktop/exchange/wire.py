@@ -2,22 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-__all__ = ["dec", "opt_dec", "ms", "opt_int", "level_strings", "enum_or_none", "yes", "dec_text"]
+from bitget_desktop.domain.errors import MalformedResponse
+
+__all__ = ["dec", "opt_dec", "ms", "opt_int", "level_strings", "enum_or_none", "yes", "dec_text", "parser",
+           "PARSE_ERRORS"]
 
 _ZERO = Decimal(0)
+MAX_EXPONENT = 30  # no price, size or amount on Bitget is near 1e30 or 1e-30
+# What reading a wrong-typed or incomplete answer raises in Python: each becomes a MalformedResponse.
+PARSE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def parser(fn: Callable[P, R]) -> Callable[P, R]:
+    """Mark a wire -> domain function as a boundary: it returns its value or raises MalformedResponse, nothing else."""
+
+    @functools.wraps(fn)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except PARSE_ERRORS as exc:
+            raise MalformedResponse("", f"{fn.__name__}: {type(exc).__name__}: {str(exc)[:120]}") from None
+
+    return checked
 
 
 def dec(value: Any, default: Decimal = _ZERO) -> Decimal:
     """Decimal from a wire string or number ("" / None -> default); floats go through str() to stay exact-ish."""
     if value is None or value == "":
         return default
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(value if isinstance(value, str) else str(value))
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise TypeError(f"a number was expected, not {type(value).__name__}")
+    out = value if isinstance(value, Decimal) else Decimal(value if isinstance(value, str) else str(value))
+    if not out.is_finite():
+        raise ValueError(f"non-finite number {value!r:.30}")
+    if out and not -MAX_EXPONENT <= out.adjusted() <= MAX_EXPONENT:
+        raise ValueError(f"number out of range {value!r:.30}")  # finite as a Decimal, infinite as a float
+    return out
 
 
 def opt_dec(value: Any) -> Decimal | None:
@@ -27,15 +55,18 @@ def opt_dec(value: Any) -> Decimal | None:
 
 
 def ms(value: Any, default: int = 0) -> int:
+    """Integer milliseconds from an int or digit text ("" / None -> default)."""
     if value is None or value == "":
         return default
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(f"a time in ms was expected, not {type(value).__name__}")
     return int(value)
 
 
 def opt_int(value: Any) -> int | None:
     if value is None or value == "":
         return None
-    return int(Decimal(str(value)))
+    return int(dec(value))
 
 
 def level_strings(levels: Iterable[Sequence[Any]]) -> list[list[str]]:

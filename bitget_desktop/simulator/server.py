@@ -1,8 +1,9 @@
 """The simulator's aiohttp application and its lifecycle: `async with Simulator(SimulatorConfig(...)) as sim`.
 
 Wires the market, the engine, authentication, public and private REST routes and the two websocket endpoints on
-127.0.0.1, and applies per-endpoint rate limits and the injectable faults (latency, forced HTTP errors, clock skew,
-dropped sockets, book gaps).
+127.0.0.1, and applies per-endpoint rate limits and the injectable faults of `faults.py` (latency, HTTP errors
+before or after processing, lost answers, clock skew, and the websocket ones); `control=True` adds a loopback-only
+`POST /sim/faults` that sets them from JSON.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from bitget_desktop.simulator.auth import ApiKeySpec, Auth
+from bitget_desktop.simulator.faults import LOSE, Faults
 from bitget_desktop.simulator.market import MarketData
 from bitget_desktop.simulator.public_api import register_public_routes
 from bitget_desktop.simulator.wire import ApiError, Clock, error_response, now_ms
@@ -26,29 +28,6 @@ from bitget_desktop.simulator.wire import ApiError, Clock, error_response, now_m
 __all__ = ["Simulator", "SimulatorConfig", "ApiKeySpec", "Faults", "RATE_LIMITS", "build_app"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Faults:
-    """Mutable fault injection. `latency_ms` delays every REST answer; `next_http_errors` are HTTP statuses
-    answered (one per request, in order) before normal handling; `clock_skew_ms` shifts the simulator clock
-    (server time, requestTime, the 30 s signature window, ws login); `drop_ws_now()` closes every websocket;
-    `book_gap(symbol)` makes the next `books` push of that symbol skip a seq."""
-
-    latency_ms: int = 0
-    next_http_errors: list[int] = field(default_factory=list)
-    clock_skew_ms: int = 0
-    _drop: Callable[[], int] | None = field(default=None, repr=False)
-    _gap: Callable[[str, str | None], None] | None = field(default=None, repr=False)
-
-    def drop_ws_now(self) -> int:
-        """Close every open websocket (abnormally); returns how many were open."""
-        return self._drop() if self._drop else 0
-
-    def book_gap(self, symbol: str, product_type: str | None = None) -> None:
-        """Skip one seq on the next books update of `symbol` (all product types listing it unless given)."""
-        if self._gap:
-            self._gap(symbol, product_type)
 
 
 @dataclass
@@ -68,6 +47,7 @@ class SimulatorConfig:
     ws_client_msg_rate: float | None = 10.0  # client messages/s per socket (burst 2x); beyond: 30007 and close
     history_start_ms: int | None = None   # first day with candles (default: 2025-01-01 or 400 days back)
     save_interval_s: float = 5.0
+    control: bool = False                 # POST /sim/faults (loopback callers only) sets faults from JSON
 
 
 # Requests per second per endpoint (public: per client address; private: per API key); Bitget answers HTTP 429.
@@ -156,12 +136,15 @@ def build_app(sim: Simulator) -> web.Application:
     async def envelope_mw(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
                           ) -> web.StreamResponse:
         is_ws = request.path.startswith("/v2/ws/") or request.path.startswith("/v3/ws/")
-        if not is_ws:
-            if faults.latency_ms > 0:
+        # The fault switch itself is never subject to faults (it must be able to turn them off).
+        faultless = is_ws or request.path.startswith("/sim/")
+        if not faultless:
+            delay = faults.delay_ms(request.path)
+            if delay > 0:
                 # Buffer the body first: a client that times out during the delay must not abort the request,
                 # so a delayed order still lands while its answer is lost (the client's lookup path is tested so).
                 await request.read()
-                await asyncio.sleep(faults.latency_ms / 1000)
+                await asyncio.sleep(delay / 1000)
             if faults.next_http_errors:
                 status = int(faults.next_http_errors.pop(0))
                 if status == 429:
@@ -174,6 +157,19 @@ def build_app(sim: Simulator) -> web.Application:
                 caller = f"k:{key}" if private else f"ip:{request.remote}"
                 if not limiter.allow(request.path, caller, limit):
                     return error_response("429", "Too Many Requests", 429, sim.now())
+        response = await _handle(request, handler)
+        after = None if faultless else faults.take_after(request.path)
+        if after == LOSE:
+            # The request took effect; its answer never arrives (the connection drops without a response).
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError  # aiohttp ends the handler quietly: nothing is written
+        if after is not None:
+            return error_response("40015", "System is abnormal, please try again later", int(after), sim.now())
+        return response
+
+    async def _handle(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                      ) -> web.StreamResponse:
         try:
             return await handler(request)
         except ApiError as e:
@@ -213,9 +209,29 @@ def build_app(sim: Simulator) -> web.Application:
     router.add_get("/v2/ws/private", sim.hub.private_handler)
     router.add_get("/v3/ws/public", sim.hub.v3_public_handler)
     router.add_get("/v3/ws/private", sim.hub.v3_private_handler)
-    faults._drop = sim.hub.drop_all
+    faults._sockets = sim.hub
     faults._gap = sim.book_gap
+    if cfg.control:
+        router.add_post("/sim/faults", _control(sim))
     return app
+
+
+def _control(sim: Simulator) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The loopback-only fault switch of a standalone simulator: POST a JSON object of faults (see Faults.apply)."""
+
+    async def set_faults(request: web.Request) -> web.Response:
+        if request.remote not in ("127.0.0.1", "::1"):
+            return error_response("40018", "control is for loopback callers only", 403, sim.now())
+        try:
+            settings = await request.json()
+            if not isinstance(settings, dict):
+                raise ValueError("a JSON object of faults is expected")
+            done = sim.faults.apply(settings)
+        except (ValueError, TypeError) as e:
+            return error_response("40017", f"bad faults: {e}", 400, sim.now())
+        return web.json_response({"code": "00000", "msg": "success", "requestTime": sim.now(), "data": done})
+
+    return set_faults
 
 
 class Simulator:

@@ -54,6 +54,8 @@ class Conn:
     tokens_at: float = 0.0
     v3: bool = False          # /v3/ws/private: topic subscriptions of a unified account (simulator/uta_ws.py)
     extra: dict[str, Any] = field(default_factory=dict)
+    silent: bool = False      # fault: open, reading, but nothing more is sent (not even "pong")
+    held: str | None = None   # fault: a private push held back to be sent after the next one
 
     def send(self, text: str) -> None:
         if self.closed:
@@ -81,6 +83,8 @@ class Conn:
             text = await self.queue.get()
             if self.closed or not text:
                 return
+            if self.silent:
+                continue
             try:
                 await self.ws.send_str(text)
             except (ConnectionError, RuntimeError):
@@ -164,11 +168,48 @@ class WsHub:
         for subs in self._public.values():
             subs.pop(conn, None)
 
+    def _matching(self, private: bool | None) -> list[Conn]:
+        return [c for c in self.conns if private is None or c.private == private]
+
     def drop_all(self) -> int:
-        conns = list(self.conns)
+        return self.drop(None)
+
+    def drop(self, private: bool | None = None) -> int:
+        """Abort the open sockets (only the private or public ones when told); returns how many."""
+        conns = self._matching(private)
         for c in conns:
             c.abort()
         return len(conns)
+
+    def silence(self, private: bool | None = None) -> int:
+        """Keep the sockets open but write nothing more on them (fault injection)."""
+        conns = self._matching(private)
+        for c in conns:
+            c.silent = True
+        return len(conns)
+
+    def inject(self, frames: list[str], private: bool | None = None) -> int:
+        """Send raw frames (malformed ones, for fault injection) on the open sockets."""
+        conns = self._matching(private)
+        for c in conns:
+            for text in frames:
+                c.send(text)
+        return len(conns)
+
+    def _send_private(self, conn: Conn, text: str) -> None:
+        """A private push, sent twice or swapped with the next one when the faults say so."""
+        faults = self.sim.faults
+        if faults.reorder_private > 0 and conn.held is None:
+            faults.reorder_private -= 1
+            conn.held = text
+            return
+        conn.send(text)
+        if faults.duplicate_private > 0:
+            faults.duplicate_private -= 1
+            conn.send(text)
+        held, conn.held = conn.held, None
+        if held is not None:
+            conn.send(held)
 
     async def close_all(self) -> None:
         for c in list(self.conns):
@@ -342,7 +383,7 @@ class WsHub:
                 data = self._filter(data_list, ident)
                 # `positions` is a full snapshot: "no open positions" is news too (the last one just closed).
                 if data or channel == "positions":
-                    conn.send(self._push("snapshot", arg, _dumps(data), ts))
+                    self._send_private(conn, self._push("snapshot", arg, _dumps(data), ts))
 
     def _book_data(self, spec: InstrumentSpec, depth: int | None) -> dict[str, Any]:
         bids, asks, seq = self.market.book_strings(spec.product_type, spec.symbol, depth)
@@ -416,6 +457,9 @@ class WsHub:
                     d: dict[str, Any] = {"asks": asks, "bids": bids}
                     if self.sim.config.book_checksum:
                         d["checksum"] = self.market.book_checksum(spec.product_type, spec.symbol)
+                        if spec.symbol in self.sim.faults.corrupt_checksums:
+                            self.sim.faults.corrupt_checksums.discard(spec.symbol)
+                            d["checksum"] = d["checksum"] ^ 0x5A5A  # fault: a checksum the book cannot match
                     d.update({"ts": str(ts), "seq": seq, "pseq": pseq})
                     out = _dumps([d])
             elif channel in ("books1", "books5", "books15"):

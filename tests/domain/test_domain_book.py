@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bitget_desktop.domain.book import BookChecksumError, BookGapError, OrderBook, crc32_signed
+from bitget_desktop.domain.book import BookChecksumError, BookDataError, BookGapError, OrderBook, crc32_signed
 
 from .conftest import load_fixture
 
@@ -237,3 +237,47 @@ def test_rest_orderbook_fixture_as_snapshot() -> None:
     assert ob.best_bid() == (D("42604.36"), D("0.6160")) and ob.best_ask() == (D("42604.37"), D("0.6010"))
     assert ob.ts == 1706804094602 and ob.seq is None
     assert ob.checksum() == crc32_signed("42604.36:0.6160:42604.37:0.6010:42604.3:0.4400:42608.51:0.0127")
+
+
+@pytest.mark.parametrize("level", [
+    ["NaN", "1"], ["Infinity", "1"], ["-1", "1"], ["0", "1"], ["1e999", "1"], ["abc", "1"], ["", "1"], ["1.2.3", "1"],
+    ["1", "NaN"], ["1", "-2"], ["1", "1e999"], ["1", "x"], ["1"], "1:1", "12", None, [True, "1"], [{}, "1"],
+    ("1", None), [float("nan"), "1"],
+])
+def test_malformed_levels_never_enter_the_book(level) -> None:
+    ob = OrderBook("X")
+    ob.apply_snapshot([["10", "1"]], [["11", "1"]], seq=1)
+    with pytest.raises(BookDataError):
+        ob.apply_snapshot([["9", "1"], level], [["12", "1"]], seq=2)
+    assert ob.stale and ob.seq == 1 and ob.bids() == [(D("10"), D("1"))]  # nothing of the bad snapshot was taken
+    ob.apply_snapshot([["10", "1"]], [["11", "1"]], seq=3)
+    with pytest.raises(BookDataError):
+        ob.apply_update([["9", "5"]], [level], seq=4, pseq=3)
+    assert ob.stale and ob.seq == 3  # stale: whatever of the update was merged is never shown
+    ob.apply_snapshot([["10", "1"]], [["11", "1"]], seq=5)
+    assert ob.bids() == [(D("10"), D("1"))] and ob.asks() == [(D("11"), D("1"))]
+
+
+@pytest.mark.parametrize("fields", [{"seq": "x"}, {"pseq": "1.5"}, {"ts": "NaN"}, {"checksum": "abc"}, {"seq": -1},
+                                    {"seq": True}, {"ts": [1]}])
+def test_malformed_numbers_of_an_update_are_refused(fields) -> None:
+    ob = OrderBook("X")
+    ob.apply_snapshot([["10", "1"]], [["11", "1"]], seq=1)
+    args = {"seq": 2, "pseq": 1, **fields}
+    with pytest.raises(BookDataError):
+        ob.apply_update([["9", "1"]], [], **args)
+    assert ob.stale and ob.depth == (1, 1)  # the numbers are checked before any level is merged
+
+
+def test_odd_spellings_of_a_number_are_that_number() -> None:
+    """What float() reads as a finite number Decimal reads as the same one: such text is kept (for the checksum)."""
+    ob = OrderBook("X")
+    ob.apply_snapshot([[" 10", "1_0"]], [["+11", "١"]])
+    assert ob.bids() == [(D("10"), D("10"))] and ob.asks() == [(D("11"), D("1"))]
+
+
+def test_rest_numbers_and_digit_text_are_fine() -> None:
+    ob = OrderBook("X")
+    ob.apply_snapshot([[100, 1.5], ["99", "1e-05"]], [["101", 2]], seq="7", ts="1700000000000")
+    assert ob.bids() == [(D("100"), D("1.5")), (D("99"), D("0.00001"))] and ob.seq == 7
+    assert ob.apply_update([], [["101", "0"]], seq=8, pseq="7", checksum=str(crc32_signed("100:1.5:99:1e-05")))

@@ -216,3 +216,16 @@ def test_encode_mix_preset_tpsl():
                              preset_stop_loss=D("75000"))
     body = codec.encode_mix_order(req)
     assert body["presetStopSurplusPrice"] == "90000.0" and body["presetStopLossPrice"] == "75000.0"
+
+
+@pytest.mark.parametrize("bad", ["NaN", "-Infinity", "sNaN", "1e999999999", True, {}, [], "abc"])
+def test_numbers_must_be_finite_and_parsers_raise_only_malformed_response(bad) -> None:
+    from bitget_desktop.domain.errors import MalformedResponse
+    from bitget_desktop.exchange.wire import dec
+
+    with pytest.raises((ValueError, TypeError, ArithmeticError)):
+        dec(bad)
+    row = {"symbol": "BTCUSDT", "lastPr": bad, "ts": "1"}
+    with pytest.raises(MalformedResponse) as info:
+        codec.parse_ticker(row, ProductType.SPOT)
+    assert "parse_ticker" in info.value.msg

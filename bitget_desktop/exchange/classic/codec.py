@@ -26,7 +26,7 @@ from bitget_desktop.domain.trading import (
     TradeSide,
 )
 from bitget_desktop.exchange.models import BatchFailure, BatchResult, KeyPermissions, LeverageInfo, OrderAck
-from bitget_desktop.exchange.wire import dec, dec_text, enum_or_none, level_strings, ms, opt_dec, opt_int, yes
+from bitget_desktop.exchange.wire import dec, dec_text, enum_or_none, level_strings, ms, opt_dec, opt_int, parser, yes
 
 Json = Mapping[str, Any]
 _ZERO = Decimal(0)
@@ -34,18 +34,22 @@ _ZERO = Decimal(0)
 # -- public market -----------------------------------------------------------------------------------------------
 
 
+@parser
 def parse_server_time(data: Json) -> int:
     return int(data["serverTime"])
 
 
+@parser
 def parse_spot_symbols(data: Iterable[Json]) -> list[Instrument]:
     return [Instrument.from_spot_symbol(d) for d in data]
 
 
+@parser
 def parse_contracts(data: Iterable[Json] | None, product_type: ProductType) -> list[Instrument]:
     return [Instrument.from_contract(d, product_type) for d in (data or [])]
 
 
+@parser
 def parse_ticker(d: Json, product_type: ProductType) -> Ticker:
     """Spot or mix ticker, REST or websocket (REST spot says `open`, the others `open24h`; ws says `instId`)."""
     futures = product_type.is_futures
@@ -69,15 +73,18 @@ def parse_ticker(d: Json, product_type: ProductType) -> Ticker:
     )
 
 
+@parser
 def parse_tickers(data: Iterable[Json] | None, product_type: ProductType) -> list[Ticker]:
     return [parse_ticker(d, product_type) for d in (data or [])]
 
 
+@parser
 def parse_depth(data: Json) -> tuple[list[list[str]], list[list[str]], int]:
     """(bids, asks, ts) of a REST order book (spot `orderbook` or mix `merge-depth`), levels as strings."""
     return level_strings(data.get("bids") or []), level_strings(data.get("asks") or []), ms(data.get("ts"))
 
 
+@parser
 def parse_candle(row: Sequence[Any]) -> Candle:
     """One candle row: spot rows have 8 fields, mix rows 7; index 5 is base volume, index 6 quote volume."""
     return Candle(
@@ -91,6 +98,7 @@ def parse_candle(row: Sequence[Any]) -> Candle:
     )
 
 
+@parser
 def parse_candles(data: Iterable[Sequence[Any]] | None) -> list[Candle]:
     """Candles sorted oldest first (Bitget already answers ascending; sorting makes that an invariant)."""
     out = [parse_candle(r) for r in (data or [])]
@@ -98,6 +106,7 @@ def parse_candles(data: Iterable[Sequence[Any]] | None) -> list[Candle]:
     return out
 
 
+@parser
 def parse_funding_rate(data: Iterable[Json] | Json) -> FundingRate:
     d = _first(data)
     return FundingRate(
@@ -119,6 +128,7 @@ def _first(data: Iterable[Json] | Json) -> Json:
 # -- spot account and orders -------------------------------------------------------------------------------------
 
 
+@parser
 def parse_balance(d: Json) -> Balance:
     return Balance(
         coin=str(d["coin"]),
@@ -128,10 +138,12 @@ def parse_balance(d: Json) -> Balance:
     )
 
 
+@parser
 def parse_balances(data: Iterable[Json] | None) -> list[Balance]:
     return [parse_balance(d) for d in (data or [])]
 
 
+@parser
 def parse_key_permissions(data: Json) -> KeyPermissions:
     """v2 GET /api/v2/spot/account/info: `authorities` (list or comma text), `ips` (comma text)."""
     auth = data.get("authorities") or []
@@ -169,6 +181,7 @@ def spot_fee_from_detail(detail: Any) -> tuple[Decimal, str]:
     return total, coin
 
 
+@parser
 def parse_spot_order(d: Json) -> Order:
     """orderInfo / history-orders / unfilled-orders element.
 
@@ -216,10 +229,12 @@ def _preset(value: Any) -> Decimal | None:
     return price if price is not None and price > 0 else None
 
 
+@parser
 def parse_spot_orders(data: Iterable[Json] | None) -> list[Order]:
     return [parse_spot_order(d) for d in (data or [])]
 
 
+@parser
 def parse_spot_fill(d: Json) -> Fill:
     detail = d.get("feeDetail") or {}
     if isinstance(detail, list):
@@ -239,6 +254,7 @@ def parse_spot_fill(d: Json) -> Fill:
     )
 
 
+@parser
 def parse_spot_fills(data: Iterable[Json] | None) -> list[Fill]:
     return [parse_spot_fill(d) for d in (data or [])]
 
@@ -246,6 +262,7 @@ def parse_spot_fills(data: Iterable[Json] | None) -> list[Fill]:
 # -- futures account, positions, orders -------------------------------------------------------------------------
 
 
+@parser
 def parse_futures_account(d: Json) -> FuturesAccount:
     """mix account/account, account/accounts element, or the futures `account` websocket push."""
     return FuturesAccount(
@@ -261,10 +278,12 @@ def parse_futures_account(d: Json) -> FuturesAccount:
     )
 
 
+@parser
 def parse_futures_accounts(data: Iterable[Json] | None) -> list[FuturesAccount]:
     return [parse_futures_account(d) for d in (data or [])]
 
 
+@parser
 def parse_position(d: Json, product_type: ProductType) -> Position:
     """all-position / single-position element or `positions` websocket push element."""
     liq = opt_dec(d.get("liquidationPrice"))
@@ -287,14 +306,17 @@ def parse_position(d: Json, product_type: ProductType) -> Position:
     )
 
 
+@parser
 def parse_positions(data: Iterable[Json] | None, product_type: ProductType) -> list[Position]:
     return [parse_position(d, product_type) for d in (data or []) if dec(d.get("total")) != 0]
 
 
+@parser
 def parse_position_mode(data: Json) -> PositionMode:
     return PositionMode.parse(data["posMode"])
 
 
+@parser
 def parse_leverage_info(data: Json) -> LeverageInfo:
     return LeverageInfo(
         symbol=str(data.get("symbol", "")),
@@ -315,6 +337,7 @@ def _pos_side(value: Any) -> HoldSide | None:
     return enum_or_none(HoldSide, value)  # "net" in one-way mode -> None
 
 
+@parser
 def parse_mix_order(d: Json, product_type: ProductType) -> Order:
     """detail (`state`) / orders-pending / orders-history (`status`) element, or a futures `orders` push."""
     otype = OrderType.parse(d.get("orderType", "limit"))
@@ -350,6 +373,7 @@ def parse_mix_order(d: Json, product_type: ProductType) -> Order:
     )
 
 
+@parser
 def parse_mix_order_list(data: Json | None, product_type: ProductType) -> list[Order]:
     """orders-pending / orders-history: `{"entrustedList": [...] | null, "endId": ...}`."""
     if not data:
@@ -357,6 +381,7 @@ def parse_mix_order_list(data: Json | None, product_type: ProductType) -> list[O
     return [parse_mix_order(d, product_type) for d in (data.get("entrustedList") or [])]
 
 
+@parser
 def parse_mix_fill(d: Json, product_type: ProductType) -> Fill:
     detail = d.get("feeDetail") or [{}]
     first = detail[0] if isinstance(detail, list) and detail else (detail if isinstance(detail, Mapping) else {})
@@ -379,6 +404,7 @@ def parse_mix_fill(d: Json, product_type: ProductType) -> Fill:
     )
 
 
+@parser
 def parse_mix_fills(data: Json | None, product_type: ProductType) -> list[Fill]:
     if not data:
         return []
@@ -388,6 +414,7 @@ def parse_mix_fills(data: Json | None, product_type: ProductType) -> list[Fill]:
 # -- acks --------------------------------------------------------------------------------------------------------
 
 
+@parser
 def parse_ack(data: Json | None) -> OrderAck:
     data = data or {}
     oid = data.get("orderId")
@@ -395,6 +422,7 @@ def parse_ack(data: Json | None) -> OrderAck:
     return OrderAck(str(oid) if oid else None, str(coid) if coid else None, data.get("symbol"))
 
 
+@parser
 def parse_batch(data: Json | None) -> BatchResult:
     data = data or {}
     ok = [parse_ack(d) for d in (data.get("successList") or [])]

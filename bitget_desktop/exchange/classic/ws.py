@@ -9,6 +9,7 @@ from typing import Any
 from bitget_desktop.domain.market import Candle, ProductType, PublicTrade, Timeframe
 from bitget_desktop.domain.trading import Side
 from bitget_desktop.exchange.classic import codec
+from bitget_desktop.exchange.wire import parser
 
 __all__ = [
     "BOOK_CHANNELS",
@@ -98,6 +99,7 @@ def arg_key(arg: Mapping[str, Any]) -> tuple[str, str, str]:
     return (str(arg.get("instType", "")).upper(), str(arg.get("channel", "")), str(ident).upper())
 
 
+@parser
 def parse_public_trade(d: Mapping[str, Any], symbol: str) -> PublicTrade:
     return PublicTrade(
         symbol=symbol,
@@ -109,10 +111,12 @@ def parse_public_trade(d: Mapping[str, Any], symbol: str) -> PublicTrade:
     )
 
 
+@parser
 def parse_ws_candle(row: list[Any]) -> Candle:
     return codec.parse_candle(row)
 
 
+@parser
 def decode_items(sub: Subscription, data: list[Any]) -> list[Any]:
     """Domain values for a non-book push: tickers, candles, trades, orders, fills, positions, balances."""
     ch = sub.channel

@@ -6,8 +6,6 @@ place-order path (send once, resolve by clientOid) for both families.
 
 from __future__ import annotations
 
-from typing import Any
-
 from bitget_desktop.domain.errors import BitgetError, OrderNotFound
 from bitget_desktop.domain.market import Candle, Instrument, ProductType, Ticker, Timeframe
 from bitget_desktop.domain.trading import (
@@ -119,9 +117,7 @@ class UtaApi:
                      client_oid: str | None) -> OrderAck:
         body = {"category": codec.category(product_type), "symbol": symbol, "orderId": order_id,
                 "clientOid": None if order_id else client_oid}
-        data: Any = await self.rest.post(v3.CANCEL_ORDER, body) or {}
-        oid, coid = data.get("orderId"), data.get("clientOid")
-        return OrderAck(str(oid) if oid else None, str(coid) if coid else None, symbol)
+        return codec.parse_ack(await self.rest.post(v3.CANCEL_ORDER, body), symbol)
 
     async def cancel_all(self, product_type: ProductType, symbol: str | None) -> BatchResult:
         body = {"category": codec.category(product_type), "symbol": symbol}

@@ -44,7 +44,7 @@ from bitget_desktop.exchange.models import (
     UnifiedCoinAsset,
     UnifiedSymbolConfig,
 )
-from bitget_desktop.exchange.wire import dec, dec_text, enum_or_none, level_strings, ms, opt_dec, yes
+from bitget_desktop.exchange.wire import dec, dec_text, enum_or_none, level_strings, ms, opt_dec, parser, yes
 
 Json = Mapping[str, Any]
 _ZERO = Decimal(0)
@@ -133,6 +133,7 @@ def _fee(detail: Any) -> tuple[Decimal, str]:
 # -- account -----------------------------------------------------------------------------------------------------
 
 
+@parser
 def parse_settings(data: Json) -> UnifiedAccountSettings:
     hold = data.get("holdMode")
     try:
@@ -158,6 +159,7 @@ def parse_settings(data: Json) -> UnifiedAccountSettings:
     )
 
 
+@parser
 def parse_assets(data: Json) -> UnifiedAssets:
     assets = tuple(
         UnifiedCoinAsset(
@@ -182,6 +184,7 @@ def parse_assets(data: Json) -> UnifiedAssets:
     )
 
 
+@parser
 def parse_key_permissions(data: Json) -> KeyPermissions:
     perms = data.get("permissions") or []
     ips = data.get("ips") or ""
@@ -194,6 +197,7 @@ def parse_key_permissions(data: Json) -> KeyPermissions:
     )
 
 
+@parser
 def parse_balances(assets: UnifiedAssets) -> list[Balance]:
     """The unified wallet as per-coin balances: `frozen` is what is neither available nor locked (orders, margin)."""
     out = []
@@ -203,6 +207,7 @@ def parse_balances(assets: UnifiedAssets) -> list[Balance]:
     return out
 
 
+@parser
 def parse_futures_account(assets: UnifiedAssets, margin_coin: str = "USDT",
                           settings: UnifiedAccountSettings | None = None, symbol: str | None = None,
                           product: ProductType | None = None) -> FuturesAccount:
@@ -231,6 +236,7 @@ def parse_futures_account(assets: UnifiedAssets, margin_coin: str = "USDT",
 # -- market --------------------------------------------------------------------------------------------------------
 
 
+@parser
 def parse_instrument(d: Json) -> Instrument:
     """One element of GET /api/v3/market/instruments (spot has no tick/lot field: 10^-precision)."""
     pt = product_type(d["category"])
@@ -264,10 +270,12 @@ def parse_instrument(d: Json) -> Instrument:
     )
 
 
+@parser
 def parse_instruments(data: Iterable[Json] | None) -> list[Instrument]:
     return [parse_instrument(d) for d in (data or [])]
 
 
+@parser
 def parse_ticker(d: Json, product: ProductType | None = None, symbol: str | None = None) -> Ticker:
     """REST ticker, or a websocket `ticker` push item (which has neither category nor symbol: pass them)."""
     pt = product or product_type(d["category"])
@@ -292,15 +300,18 @@ def parse_ticker(d: Json, product: ProductType | None = None, symbol: str | None
     )
 
 
+@parser
 def parse_tickers(data: Iterable[Json] | None) -> list[Ticker]:
     return [parse_ticker(d) for d in (data or [])]
 
 
+@parser
 def parse_orderbook(data: Json) -> tuple[list[list[str]], list[list[str]], int]:
     """(bids, asks, ts) from `{"a": [[p, q]], "b": [[p, q]], "ts"}` (REST sends numbers, pushes strings)."""
     return level_strings(data.get("b") or []), level_strings(data.get("a") or []), ms(data.get("ts"))
 
 
+@parser
 def parse_candles(rows: Iterable[Sequence[Any]] | None) -> list[Candle]:
     """`[ts, open, high, low, close, baseVolume, quoteTurnover]` rows, returned oldest first."""
     out = [Candle(ts=int(r[0]), open=dec(r[1]), high=dec(r[2]), low=dec(r[3]), close=dec(r[4]), volume=dec(r[5]),
@@ -309,12 +320,14 @@ def parse_candles(rows: Iterable[Sequence[Any]] | None) -> list[Candle]:
     return out
 
 
+@parser
 def parse_ws_kline(d: Json) -> Candle:
     """A websocket `kline` item: `{start, open, high, low, close, volume, turnover}`."""
     return Candle(ts=int(d["start"]), open=dec(d["open"]), high=dec(d["high"]), low=dec(d["low"]),
                   close=dec(d["close"]), volume=dec(d.get("volume")), quote_volume=dec(d.get("turnover")))
 
 
+@parser
 def parse_public_trade(d: Json, symbol: str) -> PublicTrade:
     """A websocket `publicTrade` item `{i, p, v, S, T}` (the symbol is in the push's `arg`)."""
     return PublicTrade(symbol=symbol, trade_id=str(d["i"]), price=dec(d["p"]), size=dec(d["v"]),
@@ -324,6 +337,7 @@ def parse_public_trade(d: Json, symbol: str) -> PublicTrade:
 # -- orders, fills, positions ----------------------------------------------------------------------------------------
 
 
+@parser
 def parse_order(d: Json) -> Order:
     """order-info / unfilled-orders / history-orders element, or an `order` push item."""
     pt = product_type(d["category"])
@@ -376,11 +390,13 @@ def parse_order(d: Json) -> Order:
     )
 
 
+@parser
 def parse_orders(data: Json | None) -> list[Order]:
     """`{"list": [...], "cursor"}` of unfilled-orders / history-orders."""
     return [parse_order(d) for d in ((data or {}).get("list") or [])]
 
 
+@parser
 def parse_fill(d: Json) -> Fill:
     """trade/fills element or a `fill` push item (side = the executed direction)."""
     pt = product_type(d["category"])
@@ -403,10 +419,12 @@ def parse_fill(d: Json) -> Fill:
     )
 
 
+@parser
 def parse_fills(data: Json | None) -> list[Fill]:
     return [parse_fill(d) for d in ((data or {}).get("list") or [])]
 
 
+@parser
 def parse_position(d: Json, product: ProductType | None = None) -> Position:
     """current-position element or a `position` push item (push: `size`, `liqPrice`, `marginSize`)."""
     pt = product or product_type(d["category"])
@@ -430,10 +448,20 @@ def parse_position(d: Json, product: ProductType | None = None) -> Position:
     )
 
 
+@parser
 def parse_positions(data: Json | None) -> list[Position]:
     return [parse_position(d) for d in ((data or {}).get("list") or [])]
 
 
+@parser
+def parse_ack(data: Json | None, symbol: str | None = None) -> OrderAck:
+    """A v3 place/cancel answer: `{"orderId", "clientOid"}` (null when Bitget says no more)."""
+    data = data or {}
+    oid, coid = data.get("orderId"), data.get("clientOid")
+    return OrderAck(str(oid) if oid else None, str(coid) if coid else None, symbol)
+
+
+@parser
 def parse_result_list(data: Json | None) -> BatchResult:
     """cancel-symbol-order / close-positions: `{"list": [{orderId, clientOid, code, msg}]}`."""
     ok, bad = [], []

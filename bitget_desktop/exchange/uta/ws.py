@@ -13,6 +13,7 @@ from typing import Any
 from bitget_desktop.domain.market import ProductType
 from bitget_desktop.exchange.classic.ws import Subscription
 from bitget_desktop.exchange.uta import codec
+from bitget_desktop.exchange.wire import parser
 
 __all__ = ["TOPICS", "topic_arg", "decode_push", "routes_to", "as_requested"]
 
@@ -38,6 +39,7 @@ def routes_to(sub: Subscription, product: ProductType, channel: str) -> bool:
     return sub.channel == channel and codec.category(sub.product_type) == product.value
 
 
+@parser
 def decode_push(topic: str, data: Sequence[Mapping[str, Any]]) -> list[tuple[ProductType, str, list[Any]]]:
     """A v3 private push -> [(product type, v2 channel, domain items)], one group per category present.
 
