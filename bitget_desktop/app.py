@@ -17,14 +17,14 @@ from typing import Any
 
 import qasync
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from bitget_desktop import __version__, logs
 from bitget_desktop.credentials import CredentialStore, KeyringUnavailable
 from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.exchange.environments import DEMO, LIVE, Environment, local
 from bitget_desktop.exchange.signing import Credentials
-from bitget_desktop.settings import Settings, SettingsStore, config_dir, data_dir
+from bitget_desktop.settings import Settings, SettingsStore, config_dir, paper_state_path
 from bitget_desktop.ui import theme
 from bitget_desktop.ui.main_window import MainWindow
 from bitget_desktop.ui.session import Session
@@ -47,7 +47,6 @@ class Connection:
 
 
 SIM_KEY_ID = "sim-paper"  # the paper account's key id: stable, so its saved state is found again after a restart
-PAPER_STATE_FILE = "paper-account.json"
 
 
 class EmbeddedSimulator:
@@ -106,7 +105,7 @@ class Terminal(QObject):
         self.settings_store = settings_store
         self.settings: Settings = settings_store.load()
         self.credentials = credential_store
-        self.simulator = EmbeddedSimulator(seed, state_path=data_dir() / PAPER_STATE_FILE)
+        self.simulator = EmbeddedSimulator(seed, state_path=paper_state_path())
         self.force_simulator = force_simulator
         self.on_ready = on_ready
         self.session: Session | None = None
@@ -254,16 +253,6 @@ def _open_candle_cache() -> Any:
         return None
 
 
-def _configure_logging() -> None:
-    directory = data_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(directory / "bitget-desktop.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(os.environ.get("BITGET_DESKTOP_LOG_LEVEL", "INFO"))
-
-
 def _print_ready(started: float) -> Callable[[str], None]:
     def emit(line: str) -> None:
         elapsed = time.perf_counter() - started
@@ -276,7 +265,8 @@ def _print_ready(started: float) -> Callable[[str], None]:
 def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
     """Start the terminal; returns the process exit code."""
     started = time.perf_counter()
-    _configure_logging()
+    log_path = logs.configure()
+    log.info("bitget-desktop %s starting; log file %s", __version__, log_path)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
@@ -284,11 +274,10 @@ def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
     app.setQuitOnLastWindowClosed(False)
-    icon = theme.RESOURCES / "icons" / "bitget-desktop.svg"
-    if icon.exists():
-        app.setWindowIcon(QIcon(str(icon)))  # the terminal ends when its main window closes (see Terminal.finished)
+    app.setWindowIcon(theme.app_icon())  # the terminal ends when its main window closes (see Terminal.finished)
     settings_store = SettingsStore()
-    theme.apply(app, settings_store.load().theme)
+    resolved = theme.apply(app, settings_store.load().theme)
+    log.info("theme %s with a style sheet of %d characters", resolved, len(app.styleSheet()))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     terminal = Terminal(settings_store=settings_store, credential_store=CredentialStore(), seed=seed,

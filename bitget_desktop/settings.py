@@ -22,6 +22,13 @@ def data_dir() -> Path:
     return Path(os.environ.get("BITGET_DESKTOP_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
 
 
+PAPER_STATE_FILE = "paper-account.json"  # the embedded simulator's paper account, kept across restarts
+
+
+def paper_state_path() -> Path:
+    return data_dir() / PAPER_STATE_FILE
+
+
 @dataclass
 class AccountInfo:
     """What is known of a stored account besides its secret (which lives only in the keyring)."""
