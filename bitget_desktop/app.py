@@ -24,7 +24,7 @@ from bitget_desktop.credentials import CredentialStore, KeyringUnavailable
 from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.exchange.environments import DEMO, LIVE, Environment, local
 from bitget_desktop.exchange.signing import Credentials
-from bitget_desktop.settings import Settings, SettingsStore, config_dir, paper_state_path
+from bitget_desktop.settings import AccountInfo, Settings, SettingsStore, config_dir, paper_state_path
 from bitget_desktop.ui import theme
 from bitget_desktop.ui.main_window import MainWindow
 from bitget_desktop.ui.session import Session
@@ -125,9 +125,15 @@ class Terminal(QObject):
                     self._notify(f"Could not read the key of {account!r}: {exc}. Using the simulator.")
                     creds = None
                 if creds is not None:
-                    return Connection(self.environments[info.environment], creds, account, info.family)
+                    return Connection(self._environment(info), creds, account, info.family)
                 self._notify(f"No key for account {account!r} in the system keyring. Using the simulator.")
         return await self.simulator.start()
+
+    def _environment(self, info: AccountInfo) -> Environment:
+        """Where a stored account connects: Bitget live or demo, or its custom server's address."""
+        if info.environment == "custom":
+            return local(info.url, name=f"Custom server {info.url.split('//', 1)[-1]}")
+        return self.environments[info.environment]
 
     def _notify(self, text: str) -> None:
         if self.window is not None:
@@ -204,8 +210,8 @@ class Terminal(QObject):
 
     def reset_paper_account(self) -> None:
         """Reset the simulator's paper account and reload what the window shows of it."""
-        if self.session is None or not self.session.environment.is_local:
-            return
+        if self.session is None or self.session.account_name is not None:
+            return  # a custom server is local too, but it is not the embedded simulator's paper account
         self.simulator.reset()
         self._spawn(self.session.reload_account())
 

@@ -34,9 +34,10 @@ class AccountInfo:
     """What is known of a stored account besides its secret (which lives only in the keyring)."""
 
     name: str
-    environment: str  # "live" | "demo"
+    environment: str  # "live" | "demo" | "custom"
     key_hint: str = ""  # first characters of the API key, for display
     family: str = "classic"  # "classic" | "unified"
+    url: str = ""  # "custom": the Bitget-compatible server's REST address (e.g. a standalone `bitget-desktop sim`)
 
 
 @dataclass
