@@ -37,12 +37,11 @@ def keyring_help(platform: str = sys.platform, environ: os._Environ[str] | dict[
                 "and try again.")
     if platform == "win32":
         return "The Windows Credential Manager could not be reached. Log in to a desktop session and try again."
-    text = ("Install a Secret Service keyring and log in to your desktop again: GNOME Keyring "
-            "(Debian, Ubuntu: sudo apt install gnome-keyring; Fedora: sudo dnf install gnome-keyring) "
-            "or KDE's KWallet (sudo apt install kwalletmanager).")
+    text = ("Install GNOME Keyring (Debian, Ubuntu: sudo apt install gnome-keyring; Fedora: sudo dnf install "
+            "gnome-keyring) or KDE's KWallet, then log in to your desktop again.")
     if not env.get("DBUS_SESSION_BUS_ADDRESS"):
-        text += (" This session has no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), which a keyring "
-                 "needs: start bitget-desktop from your desktop rather than a bare terminal or SSH session.")
+        text += (" This session also has no D-Bus session bus, which a keyring needs: start bitget-desktop from "
+                 "your desktop, not from SSH or a bare console.")
     return text
 
 
@@ -66,8 +65,8 @@ class CredentialStore:
         if not names or all(n.startswith(_UNSAFE_BACKENDS) for n in names) or backend.priority <= 0:
             log.info("no usable keyring: the backends found were %s", ", ".join(names))
             raise KeyringUnavailable(
-                "No secure system keyring is available, so an API key cannot be stored: bitget-desktop keeps "
-                "secrets only there, never in plain text. " + keyring_help()
+                "No secure system keyring is available, so an API key cannot be stored (bitget-desktop keeps "
+                "secrets only there, never in plain text). " + keyring_help()
             )
         return name
 
