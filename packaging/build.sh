@@ -21,7 +21,7 @@ BUNDLE="$DIST/bitget-desktop"
 mkdir -p "$BUNDLE/share/applications" "$BUNDLE/share/icons" "$BUNDLE/share/metainfo"
 cp -R build/icons/hicolor "$BUNDLE/share/icons/"
 cp packaging/bitget-desktop.desktop "$BUNDLE/share/applications/"
-cp packaging/bitget-desktop.metainfo.xml "$BUNDLE/share/metainfo/"
+cp packaging/io.github.bitget_desktop.metainfo.xml "$BUNDLE/share/metainfo/"
 cp packaging/install.sh "$BUNDLE/install.sh"
 chmod +x "$BUNDLE/install.sh"
 

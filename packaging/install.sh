@@ -18,7 +18,7 @@ refresh() {
 if [ "${1:-}" = "--uninstall" ]; then
   rm -rf "$LIB"
   rm -f "$PREFIX/bin/bitget-desktop" "$SHARE/applications/bitget-desktop.desktop" \
-        "$SHARE/metainfo/bitget-desktop.metainfo.xml"
+        "$SHARE/metainfo/io.github.bitget_desktop.metainfo.xml"
   find "$SHARE/icons/hicolor" -name 'bitget-desktop.*' -delete 2>/dev/null || true
   refresh
   echo "bitget-desktop removed from $PREFIX (your settings, logs and keyring entries are left as they were)"
@@ -30,7 +30,7 @@ rm -rf "$LIB"
 cp -R "$HERE" "$LIB"
 ln -sf "$LIB/bitget-desktop" "$PREFIX/bin/bitget-desktop"
 cp -R "$HERE/share/icons" "$SHARE/"
-cp "$HERE/share/metainfo/bitget-desktop.metainfo.xml" "$SHARE/metainfo/"
+cp "$HERE/share/metainfo/io.github.bitget_desktop.metainfo.xml" "$SHARE/metainfo/"
 # The menu entry starts this copy by its full path, so it works even when ~/.local/bin is not on PATH.
 sed "s|^Exec=bitget-desktop|Exec=$LIB/bitget-desktop|" "$HERE/share/applications/bitget-desktop.desktop" \
   > "$SHARE/applications/bitget-desktop.desktop"

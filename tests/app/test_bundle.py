@@ -69,7 +69,7 @@ def test_bundle_builds_starts_headless_on_the_simulator_and_installs(tmp_path: P
     for size in ICON_SIZES:
         assert (prefix / f"share/icons/hicolor/{size}x{size}/apps/bitget-desktop.png").stat().st_size > 100, size
     assert (prefix / "share/icons/hicolor/scalable/apps/bitget-desktop.svg").exists()
-    meta = ET.parse(prefix / "share/metainfo/bitget-desktop.metainfo.xml").getroot()
+    meta = ET.parse(prefix / "share/metainfo/io.github.bitget_desktop.metainfo.xml").getroot()
     assert meta.findtext("launchable") == "bitget-desktop.desktop"
     installed = subprocess.run([str(prefix / "bin/bitget-desktop"), "--version"], env=bare_env(tmp_path),
                                capture_output=True, text=True, timeout=60, check=False)
