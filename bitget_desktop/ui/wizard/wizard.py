@@ -212,8 +212,8 @@ class FieldsPage(QWizardPage):
         if not self.name.text().strip():
             self.name.setText(self._wizard.suggest_name())
         if self._wizard.env_page.kind == "custom":
-            self.setSubTitle("The key registered on the server; `bitget-desktop sim` prints a demo key when it "
-                             "starts. The secret and passphrase are kept only in your system keyring.")
+            self.setSubTitle("The key registered on the server ('bitget-desktop sim' prints a demo key when it "
+                             "starts). The secret and passphrase are kept only in your system keyring.")
         else:
             self.setSubTitle(self.BITGET_HINT)
 
