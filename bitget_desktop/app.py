@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import secrets
@@ -259,6 +260,19 @@ def _open_candle_cache() -> Any:
         return None
 
 
+# The window stands a placeholder in for these when they fail to import; the log must say why (a packaging slip,
+# e.g. a module left out of the bundle, shows nowhere else).
+WINDOW_PARTS = ("bitget_desktop.ui.chart_panel", "bitget_desktop.ui.trading.panel")
+
+
+def _check_window_parts() -> None:
+    for module in WINDOW_PARTS:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            log.exception("%s could not be loaded; the window shows a placeholder instead", module)
+
+
 def _print_ready(started: float) -> Callable[[str], None]:
     def emit(line: str) -> None:
         elapsed = time.perf_counter() - started
@@ -283,6 +297,7 @@ def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
     app.setWindowIcon(theme.app_icon())  # the terminal ends when its main window closes (see Terminal.finished)
     settings_store = SettingsStore()
     resolved = theme.apply(app, settings_store.load().theme)
+    _check_window_parts()
     log.info("theme %s with a style sheet of %d characters", resolved, len(app.styleSheet()))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

@@ -54,7 +54,7 @@ def test_bundle_builds_starts_headless_on_the_simulator_and_installs(tmp_path: P
     check_ready_line(line)
     assert not noise(stderr), stderr
     log = platform_log_file(run).read_text()
-    assert "style sheet of" in log and "Traceback" not in log, log
+    assert "style sheet of" in log and "Traceback" not in log and " ERROR " not in log, log
 
     # install.sh for one user (PREFIX stands in for ~/.local)
     prefix = tmp_path / "prefix"

@@ -57,3 +57,4 @@ def test_wheel_installs_into_a_fresh_venv_and_starts_with_its_style_sheet(tmp_pa
     log = platform_log_file(run).read_text()
     sheet = re.search(r"style sheet of (\d+) characters", log)
     assert sheet is not None and int(sheet.group(1)) > 1000, log
+    assert "Traceback" not in log and " ERROR " not in log, log
