@@ -25,9 +25,11 @@ if [ "${1:-}" = "--uninstall" ]; then
   exit 0
 fi
 
-mkdir -p "$LIB" "$PREFIX/bin" "$SHARE/applications" "$SHARE/metainfo"
-rm -rf "$LIB"
-cp -R "$HERE" "$LIB"
+mkdir -p "$PREFIX/lib" "$PREFIX/bin" "$SHARE/applications" "$SHARE/metainfo"
+if [ "$HERE" != "$(cd "$PREFIX/lib" && pwd)/bitget-desktop" ]; then  # not when run from the installed copy
+  rm -rf "$LIB"
+  cp -R "$HERE" "$LIB"
+fi
 ln -sf "$LIB/bitget-desktop" "$PREFIX/bin/bitget-desktop"
 cp -R "$HERE/share/icons" "$SHARE/"
 cp "$HERE/share/metainfo/io.github.bitget_desktop.metainfo.xml" "$SHARE/metainfo/"
