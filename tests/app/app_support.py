@@ -8,6 +8,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 # Lines the offscreen platform or a library prints on stderr that say nothing about our code.
@@ -72,12 +73,16 @@ def check_ready_line(line: str) -> None:
     assert "last price" in line and float(words[6]) > 0, line
 
 
-def run_to_ready_and_stop(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float) -> tuple[str, str]:
-    """Start `cmd`, wait for its ready line, stop it with SIGTERM; returns (ready line, stderr). Exit code must be 0."""
+def run_to_ready_and_stop(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float,
+                          when_ready: Callable[[int], None] | None = None) -> tuple[str, str]:
+    """Start `cmd`, wait for its ready line, call `when_ready(pid)`, stop it with SIGTERM; returns (ready line,
+    stderr). Exit code must be 0."""
     with subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True) as proc:
         try:
             line = read_until(proc, "ready:", timeout=timeout)
+            if when_ready is not None:
+                when_ready(proc.pid)
             proc.send_signal(signal.SIGTERM)
             code = proc.wait(timeout=20)
         finally:
