@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import secrets
@@ -17,15 +18,15 @@ from typing import Any
 
 import qasync
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from bitget_desktop import __version__, logs
 from bitget_desktop.credentials import CredentialStore, KeyringUnavailable
 from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.exchange.environments import DEMO, LIVE, Environment, local
 from bitget_desktop.exchange.signing import Credentials
+from bitget_desktop.settings import AccountInfo, Settings, SettingsStore, config_dir, paper_state_path
 from bitget_desktop.terminal.tasks import TaskSet
-from bitget_desktop.settings import Settings, SettingsStore, config_dir, data_dir
 from bitget_desktop.ui import theme
 from bitget_desktop.ui.main_window import MainWindow
 from bitget_desktop.ui.session import Session
@@ -48,7 +49,6 @@ class Connection:
 
 
 SIM_KEY_ID = "sim-paper"  # the paper account's key id: stable, so its saved state is found again after a restart
-PAPER_STATE_FILE = "paper-account.json"
 
 
 class EmbeddedSimulator:
@@ -107,7 +107,7 @@ class Terminal(QObject):
         self.settings_store = settings_store
         self.settings: Settings = settings_store.load()
         self.credentials = credential_store
-        self.simulator = EmbeddedSimulator(seed, state_path=data_dir() / PAPER_STATE_FILE)
+        self.simulator = EmbeddedSimulator(seed, state_path=paper_state_path())
         self.force_simulator = force_simulator
         self.on_ready = on_ready
         self.session: Session | None = None
@@ -128,9 +128,15 @@ class Terminal(QObject):
                     self._notify(f"Could not read the key of {account!r}: {exc}. Using the simulator.")
                     creds = None
                 if creds is not None:
-                    return Connection(self.environments[info.environment], creds, account, info.family)
+                    return Connection(self._environment(info), creds, account, info.family)
                 self._notify(f"No key for account {account!r} in the system keyring. Using the simulator.")
         return await self.simulator.start()
+
+    def _environment(self, info: AccountInfo) -> Environment:
+        """Where a stored account connects: Bitget live or demo, or its custom server's address."""
+        if info.environment == "custom":
+            return local(info.url, name=f"Custom server {info.url.split('//', 1)[-1]}")
+        return self.environments[info.environment]
 
     def _notify(self, text: str) -> None:
         if self.window is not None:
@@ -209,8 +215,8 @@ class Terminal(QObject):
 
     def reset_paper_account(self) -> None:
         """Reset the simulator's paper account and reload what the window shows of it."""
-        if self.session is None or not self.session.environment.is_local:
-            return
+        if self.session is None or self.session.account_name is not None:
+            return  # a custom server is local too, but it is not the embedded simulator's paper account
         self.simulator.reset()
         self._spawn(self.session.reload_account())
 
@@ -258,14 +264,17 @@ def _open_candle_cache() -> Any:
         return None
 
 
-def _configure_logging() -> None:
-    directory = data_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(directory / "bitget-desktop.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(os.environ.get("BITGET_DESKTOP_LOG_LEVEL", "INFO"))
+# The window stands a placeholder in for these when they fail to import; the log must say why (a packaging slip,
+# e.g. a module left out of the bundle, shows nowhere else).
+WINDOW_PARTS = ("bitget_desktop.ui.chart_panel", "bitget_desktop.ui.trading.panel")
+
+
+def _check_window_parts() -> None:
+    for module in WINDOW_PARTS:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            log.exception("%s could not be loaded; the window shows a placeholder instead", module)
 
 
 def _print_ready(started: float) -> Callable[[str], None]:
@@ -280,7 +289,8 @@ def _print_ready(started: float) -> Callable[[str], None]:
 def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
     """Start the terminal; returns the process exit code."""
     started = time.perf_counter()
-    _configure_logging()
+    log_path = logs.configure()
+    log.info("bitget-desktop %s starting; log file %s", __version__, log_path)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
@@ -288,11 +298,11 @@ def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(APP_NAME)
     app.setQuitOnLastWindowClosed(False)
-    icon = theme.RESOURCES / "icons" / "bitget-desktop.svg"
-    if icon.exists():
-        app.setWindowIcon(QIcon(str(icon)))  # the terminal ends when its main window closes (see Terminal.finished)
+    app.setWindowIcon(theme.app_icon())  # the terminal ends when its main window closes (see Terminal.finished)
     settings_store = SettingsStore()
-    theme.apply(app, settings_store.load().theme)
+    resolved = theme.apply(app, settings_store.load().theme)
+    _check_window_parts()
+    log.info("theme %s with a style sheet of %d characters", resolved, len(app.styleSheet()))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     terminal = Terminal(settings_store=settings_store, credential_store=CredentialStore(), seed=seed,

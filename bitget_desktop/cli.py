@@ -1,4 +1,4 @@
-"""Command line: the terminal (default) and `sim`, the standalone Bitget-compatible simulator."""
+"""Command line: the terminal (default), `sim` (the standalone simulator), --version and --reset-demo."""
 
 from __future__ import annotations
 
@@ -6,10 +6,30 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from bitget_desktop import __version__
+
+EPILOG = """\
+With no command the terminal starts: on the stored account last used, or on the embedded simulator
+when no account is set up.
+
+examples:
+  bitget-desktop                      start the terminal
+  bitget-desktop gui --simulator      start on the embedded simulator even if accounts exist
+  bitget-desktop sim --port 8800      run the simulator alone; point the key wizard's
+                                      "Custom server" at http://127.0.0.1:8800
+  bitget-desktop --reset-demo         put the simulator's paper account back to its starting funds
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bitget-desktop", description="Desktop trading terminal for Bitget.")
-    sub = parser.add_subparsers(dest="command")
+    parser = argparse.ArgumentParser(
+        prog="bitget-desktop", description="Desktop trading terminal for the Bitget exchange.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--reset-demo", action="store_true",
+                        help="reset the embedded simulator's paper account (balances, orders, positions) and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gui = sub.add_parser("gui", help="start the terminal (the default)")
     gui.add_argument("--simulator", action="store_true", help="start on the embedded simulator even if accounts exist")
@@ -30,8 +50,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def reset_demo() -> int:
+    """Forget the paper account's saved state; the next start begins with the starting funds again."""
+    from bitget_desktop.settings import paper_state_path
+
+    path = paper_state_path()
+    existed = path.exists()
+    path.unlink(missing_ok=True)
+    if existed:
+        print(f"The simulator's paper account is reset (removed {path}).")
+        print("A terminal that is running now keeps its account until it closes: use Account > Reset there.")
+    else:
+        print("The simulator's paper account already has its starting funds.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.reset_demo:
+        return reset_demo()
     if args.command == "sim":
         from bitget_desktop.simulator.cli import SimSetupError, parse_faults, resolve_key, run_standalone
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 
 import keyring
 import keyring.errors
@@ -27,6 +29,22 @@ def _backend_name(backend: KeyringBackend) -> str:
     return f"{type(backend).__module__}.{type(backend).__qualname__}"
 
 
+def keyring_help(platform: str = sys.platform, environ: os._Environ[str] | dict[str, str] | None = None) -> str:
+    """What to install or start so that a secure keyring is available on this kind of machine, in plain words."""
+    env = os.environ if environ is None else environ
+    if platform == "darwin":
+        return ("The macOS Keychain could not be reached. Log in to a desktop session (not only over SSH) "
+                "and try again.")
+    if platform == "win32":
+        return "The Windows Credential Manager could not be reached. Log in to a desktop session and try again."
+    text = ("Install GNOME Keyring (Debian, Ubuntu: sudo apt install gnome-keyring; Fedora: sudo dnf install "
+            "gnome-keyring) or KDE's KWallet, then log in to your desktop again.")
+    if not env.get("DBUS_SESSION_BUS_ADDRESS"):
+        text += (" This session also has no D-Bus session bus, which a keyring needs: start bitget-desktop from "
+                 "your desktop, not from SSH or a bare console.")
+    return text
+
+
 class CredentialStore:
     """Saves, loads and deletes Credentials in the OS keyring (never in a file or a log)."""
 
@@ -45,11 +63,10 @@ class CredentialStore:
         chainer = getattr(backend, "backends", None)
         names = [_backend_name(b) for b in chainer] if chainer else [name]
         if not names or all(n.startswith(_UNSAFE_BACKENDS) for n in names) or backend.priority <= 0:
+            log.info("no usable keyring: the backends found were %s", ", ".join(names))
             raise KeyringUnavailable(
-                "No secure system keyring is available (found: "
-                + ", ".join(names)
-                + "). Start your desktop's keyring (GNOME Keyring, KWallet, macOS Keychain or Windows Credential "
-                "Manager) and try again; bitget-desktop does not store API secrets in plain text."
+                "No secure system keyring is available, so an API key cannot be stored (bitget-desktop keeps "
+                "secrets only there, never in plain text). " + keyring_help()
             )
         return name
 

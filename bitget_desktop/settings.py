@@ -22,14 +22,22 @@ def data_dir() -> Path:
     return Path(os.environ.get("BITGET_DESKTOP_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
 
 
+PAPER_STATE_FILE = "paper-account.json"  # the embedded simulator's paper account, kept across restarts
+
+
+def paper_state_path() -> Path:
+    return data_dir() / PAPER_STATE_FILE
+
+
 @dataclass
 class AccountInfo:
     """What is known of a stored account besides its secret (which lives only in the keyring)."""
 
     name: str
-    environment: str  # "live" | "demo"
+    environment: str  # "live" | "demo" | "custom"
     key_hint: str = ""  # first characters of the API key, for display
     family: str = "classic"  # "classic" | "unified"
+    url: str = ""  # "custom": the Bitget-compatible server's REST address (e.g. a standalone `bitget-desktop sim`)
 
 
 @dataclass

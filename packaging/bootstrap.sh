@@ -16,6 +16,8 @@ APT_PKGS=(
   xvfb xauth
   # a real Secret Service keyring for the tests
   dbus gnome-keyring
+  # PyInstaller reads ELF files with objdump when it builds the bundle (packaging/build.sh)
+  binutils
   # python
   python3 python3-venv
 )

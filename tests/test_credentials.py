@@ -7,7 +7,7 @@ import keyring
 import pytest
 from keyring.backends import fail, null
 
-from bitget_desktop.credentials import CredentialStore, KeyringUnavailable
+from bitget_desktop.credentials import CredentialStore, KeyringUnavailable, keyring_help
 from bitget_desktop.exchange.signing import Credentials
 
 
@@ -52,3 +52,21 @@ def test_refuses_unsafe_backends(backend):
     with pytest.raises(KeyringUnavailable) as info:
         store.save("x", Credentials("k", "very-secret", "pp"))
     assert "plain text" in str(info.value) and "very-secret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("platform", "environ", "words"),
+    [
+        ("linux", {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/user/1000/bus"}, ["sudo apt install gnome-keyring"]),
+        ("linux", {}, ["sudo apt install gnome-keyring", "no D-Bus session bus"]),
+        ("darwin", {}, ["macOS Keychain"]),
+        ("win32", {}, ["Windows Credential Manager"]),
+    ],
+    ids=["linux-desktop", "linux-no-dbus", "macos", "windows"],
+)
+def test_keyring_help_names_what_to_install_or_start(platform, environ, words):
+    text = keyring_help(platform, environ)
+    for word in words:
+        assert word in text
+    if "DBUS_SESSION_BUS_ADDRESS" in environ or platform != "linux":
+        assert "D-Bus" not in text

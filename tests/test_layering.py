@@ -1,4 +1,4 @@
-"""The dependency rules of docs/design are contracts, checked here."""
+"""The layering rules (CONTRIBUTING.md, "Layering, and why") are contracts, checked here."""
 
 import subprocess
 import sys

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from bitget_desktop.ui import theme
 from bitget_desktop.ui.book_ladder import BookLadder
+from bitget_desktop.ui.log_folder import open_log_folder
 from bitget_desktop.ui.models import (
     BalancesModel,
     BookModel,
@@ -419,6 +420,7 @@ class MainWindow(QMainWindow):
 
         help_menu = m.addMenu("&Help")
         help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        self.act_open_logs = help_menu.addAction("Open &log folder", open_log_folder)
 
     SHORTCUTS = (
         ("Ctrl+K", "Search symbols"),

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+from bitget_desktop import resource_files
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +84,17 @@ def _palette(c: Colours) -> QPalette:
 def style_sheet(mode: str) -> str:
     """The QSS for `mode`, with @name placeholders filled from the palette colours."""
     c = colours(mode)
-    path = RESOURCES / "styles" / "terminal.qss"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return ""
+    text = resource_files.read_text(resource_files.STYLE_SHEET)
     for name in Colours.__dataclass_fields__:
         text = text.replace(f"@{name}", getattr(c, name))
     return text
+
+
+def app_icon() -> QIcon:
+    """The application icon, drawn from the packaged SVG."""
+    pixmap = QPixmap()
+    pixmap.loadFromData(resource_files.read_bytes(resource_files.APP_ICON), "SVG")
+    return QIcon(pixmap)
 
 
 def apply(app: QApplication, mode: str = "system") -> str:

@@ -48,7 +48,7 @@ def keyring_store(request: pytest.FixtureRequest) -> Iterator[CredentialStore]:
     store = CredentialStore(service=service)
     yield store
     backend = store.backend
-    for account in ("Demo", "Demo 2", "Live", "Main demo", "Renamed", "Withdrawy"):
+    for account in ("Demo", "Demo 2", "Live", "Main demo", "Renamed", "Simulator", "Withdrawy"):
         try:
             backend.delete_password(service, account)
         except Exception:  # noqa: BLE001 - cleanup of entries the test may not have made

@@ -1,7 +1,7 @@
 """Offscreen grabs of a chart panel with overlays (SMA, Bollinger, RSI pane), open-order, position and liquidation
 lines and fill markers, in dark and light.
 
-Set BITGET_DESKTOP_SCREENSHOTS=resources/screenshots to refresh the committed PNGs; otherwise they go to tmp.
+Set BITGET_DESKTOP_SCREENSHOTS=docs/screenshots to refresh the committed PNGs; otherwise they go to tmp.
 """
 
 from __future__ import annotations

@@ -10,11 +10,11 @@ from typing import Any
 from PySide6.QtWidgets import QMessageBox
 from ui_support import wait_until
 
-from bitget_desktop.app import PAPER_STATE_FILE, Terminal
+from bitget_desktop.app import Terminal
 from bitget_desktop.credentials import CredentialStore
 from bitget_desktop.domain.market import ProductType
 from bitget_desktop.domain.trading import OrderRequest
-from bitget_desktop.settings import SettingsStore
+from bitget_desktop.settings import PAPER_STATE_FILE, SettingsStore
 
 
 def _terminal(settings_store: SettingsStore, keyring_store: CredentialStore, ready: list[str]) -> Terminal:

@@ -1,6 +1,6 @@
 """Offscreen grabs of the main window and every wizard page; each must render (many colours, real text).
 
-Set BITGET_DESKTOP_SCREENSHOTS=resources/screenshots to refresh the committed PNGs; otherwise they go to tmp.
+Set BITGET_DESKTOP_SCREENSHOTS=docs/screenshots to refresh the committed PNGs; otherwise they go to tmp.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from ui_support import GOOD, expect_signal, simulator, wait_until
+from ui_support import GOOD, expect_signal, running_terminal, simulator, wait_until
 
 from bitget_desktop.app import Terminal
 from bitget_desktop.credentials import CredentialStore
@@ -74,20 +74,12 @@ def test_terminal_accounts_and_switching(qloop: Any, qtbot: Any, keyring_store: 
 def test_first_run_starts_the_embedded_simulator_and_welcomes(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
                                                              settings_store: SettingsStore, config_dirs: Path) -> None:
     async def main() -> None:
-        ready: list[str] = []
-        term = Terminal(settings_store=settings_store, credential_store=keyring_store, seed=7,
-                        force_simulator=False, on_ready=ready.append)
-        try:
-            await term.start()
-            assert term.window is not None and term.session is not None
-            qtbot.addWidget(term.window)
+        async with running_terminal(qtbot, settings_store, keyring_store) as (term, ready):
             assert term.simulator.sim is not None and term.session.environment.is_local
             assert term.window.welcome_bar.isVisible()
             assert "simulator" in term.window.welcome_bar.text
             await wait_until(lambda: bool(ready), timeout=15, what="ready")
             assert settings_store.load().extra.get("welcomed") is True
-        finally:
-            await term.aclose()
 
     qloop.run_until_complete(asyncio.wait_for(main(), 60))
 

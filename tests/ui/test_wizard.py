@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from keyring.backends import fail
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QWizard
 
-from bitget_desktop.credentials import CredentialStore, KeyringUnavailable
+from bitget_desktop.credentials import CredentialStore
 from bitget_desktop.exchange.environments import local
 from bitget_desktop.settings import SettingsStore
 from bitget_desktop.ui.wizard import AccountsDialog, KeyWizard
-from bitget_desktop.ui.wizard.wizard import PAGE_CHECK, PAGE_FIELDS, PAGE_SUMMARY
-from ui_support import GOOD, UTA, WITHDRAW, Simulator, SimulatorConfig, keys, wait_signal
+from bitget_desktop.ui.wizard.wizard import PAGE_CHECK, PAGE_ENV, PAGE_FIELDS, PAGE_SUMMARY
+from ui_support import GOOD, UTA, WITHDRAW, Simulator, SimulatorConfig, expect_signal, keys, running_terminal, wait_signal, wait_until
 
 
 def make_wizard(qtbot: Any, store: CredentialStore, settings_store: SettingsStore, sim: Any) -> KeyWizard:
@@ -212,22 +216,117 @@ def test_unknown_server_is_a_network_error(qloop: Any, qtbot: Any, keyring_store
     run(qloop, main())
 
 
-class _NoKeyring(CredentialStore):
-    def check_available(self) -> str:
-        raise KeyringUnavailable("No secure system keyring is available (found: keyring.backends.fail.Keyring).")
+def test_no_keyring_stops_on_the_first_page_and_names_what_to_install(
+        qloop: Any, qtbot: Any, settings_store: SettingsStore) -> None:
+    """keyring's own "no backend" (what a fresh headless box has) is found before any secret can be typed."""
+    store = CredentialStore(service="bitget-desktop-test-none", backend=fail.Keyring())
+    wiz = KeyWizard(store, settings_store.load(), settings_store)
+    qtbot.addWidget(wiz)
+    wiz.show()
+    page = wiz.env_page
+    status = page.keyring_status.text()
+    assert page.keyring_status.isVisible()
+    assert "No secure system keyring" in status and "sudo apt install gnome-keyring" in status, status
+    assert "keyring.backends" not in status  # words for a person, not a class path
+    next_button = wiz.button(QWizard.WizardButton.NextButton)
+    assert not next_button.isEnabled()
+    qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+    wiz.next()  # not even programmatically
+    assert wiz.currentId() == PAGE_ENV and not wiz.fields.isVisible()
+    assert page.recheck.isVisible()
 
-
-def test_no_keyring_refuses(qloop: Any, qtbot: Any, settings_store: SettingsStore) -> None:
+    # Had the keyring gone away between the first page and the check, the check says so instead of hanging.
     async def main() -> None:
-        async with Simulator(SimulatorConfig(seed=7, keys=keys())) as sim:
-            wiz = make_wizard(qtbot, _NoKeyring(service="bitget-desktop-test-none"), settings_store, sim)
-            report = await fill_and_check(wiz, *GOOD)
-            assert report is None
-            assert "No secure system keyring" in wiz.check.failure_text
-            assert not wiz.check.isComplete()
+        done = expect_signal(wiz.check.check_finished)
+        wiz.check.start_check()
+        await asyncio.wait_for(done, 10)
 
     run(qloop, main())
+    assert wiz.check.report is None and "No secure system keyring" in wiz.check.failure_text
+    assert not any("checking" in d.text() for d in wiz.check.details.values())
     assert settings_store.load().accounts == []
+
+    # The user installs and starts a keyring, then asks again: the way on opens.
+    store._backend = None  # this store now asks keyring, which finds the session's Secret Service
+    qtbot.mouseClick(page.recheck, Qt.MouseButton.LeftButton)
+    assert "✔" in page.keyring_status.text() and "Secret Service" in page.keyring_status.text()
+    assert next_button.isEnabled() and not page.recheck.isVisible()
+
+
+def test_custom_server_targets_a_standalone_simulator(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
+                                                      settings_store: SettingsStore, config_dirs: Path) -> None:
+    """`bitget-desktop sim` in its own process; the wizard's Custom server, a wrong secret, then the right one."""
+    key, secret, passphrase = "bg_standalone_key_7", "s3cr3t-Standalone-Secret-4d5e", "pass-Standalone-8"
+
+    async def main() -> None:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bitget_desktop", "sim", "--port", "0", "--api-key", key, "--secret", secret,
+            "--passphrase", passphrase, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            assert proc.stdout is not None
+            first = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().split()
+            assert first[:1] == ["REST"], first
+            url = first[1]
+            wiz = KeyWizard(keyring_store, settings_store.load(), settings_store)
+            qtbot.addWidget(wiz)
+            wiz.show()
+            next_button = wiz.button(QWizard.WizardButton.NextButton)
+            qtbot.mouseClick(wiz.env_page.custom, Qt.MouseButton.LeftButton)
+            assert wiz.env_page.custom.isChecked() and wiz.env_page.url.isEnabled()
+            assert not next_button.isEnabled()  # no address yet
+            qtbot.keyClicks(wiz.env_page.url, "localhost-no-scheme")
+            assert not next_button.isEnabled() and "http://host:port" in wiz.env_page.url_problem.text()
+            wiz.env_page.url.clear()
+            qtbot.keyClicks(wiz.env_page.url, url)
+            assert next_button.isEnabled()
+            qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+            assert wiz.currentId() == PAGE_FIELDS
+            f = wiz.fields
+            assert f.name.text() == "Simulator"
+            qtbot.keyClicks(f.api_key, key)
+            qtbot.keyClicks(f.secret.edit, "not-the-secret")
+            qtbot.keyClicks(f.passphrase.edit, passphrase)
+            done = expect_signal(wiz.check.check_finished)
+            qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+            await asyncio.wait_for(done, 20)
+            report = wiz.check.report
+            assert report is not None and report.failed is not None and report.failed.key == "auth", report
+            assert "Wrong secret key" in wiz.check.failure_text
+            assert not next_button.isEnabled() and keyring_store.load("Simulator") is None
+
+            qtbot.mouseClick(wiz.button(QWizard.WizardButton.BackButton), Qt.MouseButton.LeftButton)
+            assert wiz.currentId() == PAGE_FIELDS
+            f.secret.edit.clear()
+            qtbot.keyClicks(f.secret.edit, secret)
+            done = expect_signal(wiz.check.check_finished)
+            qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+            await asyncio.wait_for(done, 20)
+            assert wiz.check.report is not None and wiz.check.report.passed, wiz.check.failure_text
+            qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+            assert wiz.currentId() == PAGE_SUMMARY
+            assert "Custom server" in wiz.summary.summary.text() and url in wiz.summary.summary.text()
+            wiz.summary.use_now.setChecked(False)
+            qtbot.mouseClick(wiz.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
+
+            stored = keyring_store.load("Simulator")
+            assert stored is not None and (stored.api_key, stored.secret, stored.passphrase) == (key, secret,
+                                                                                               passphrase)
+            info = settings_store.load().account("Simulator")
+            assert info is not None and info.environment == "custom" and info.url == url
+
+            # The stored account connects to that server, not to Bitget nor the embedded simulator.
+            settings = settings_store.load()
+            settings.active_account = "Simulator"
+            settings_store.save(settings)
+            async with running_terminal(qtbot, settings_store, keyring_store) as (term, ready):
+                assert term.session.environment.rest_url == url and term.simulator.sim is None
+                await wait_until(lambda: bool(ready), timeout=20, what="live data from the standalone simulator")
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(proc.wait(), 15)
+
+    run(qloop, main())
 
 
 def test_accounts_dialog_remove_deletes_keyring_entry(qloop: Any, qtbot: Any, keyring_store: CredentialStore,

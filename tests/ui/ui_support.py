@@ -12,7 +12,7 @@ try:
 except ImportError:
     from bitget_desktop.simulator.server import ApiKeySpec, Simulator, SimulatorConfig
 
-__all__ = ["OPEN_SESSIONS", "simulator", "window_for", "ApiKeySpec", "Simulator", "SimulatorConfig", "GOOD", "UTA", "WITHDRAW", "expect_signal", "keys", "wait_signal", "wait_until"]
+__all__ = ["OPEN_SESSIONS", "simulator", "window_for", "ApiKeySpec", "Simulator", "SimulatorConfig", "GOOD", "UTA", "WITHDRAW", "expect_signal", "keys", "running_terminal", "wait_signal", "wait_until"]
 
 GOOD = ("bg_good_key_0001", "s3cr3t-Good-Secret-Value-9f8e7d", "pass-Phrase-42")
 WITHDRAW = ("bg_withdraw_key_02", "s3cr3t-Withdraw-Secret-1a2b3c", "pass-Withdraw-7")
@@ -31,6 +31,24 @@ async def simulator(**config: Any) -> AsyncIterator[Any]:
         finally:
             while OPEN_SESSIONS:
                 await OPEN_SESSIONS.pop().aclose()
+
+
+@contextlib.asynccontextmanager
+async def running_terminal(qtbot: Any, settings_store: Any, credential_store: Any,
+                           **options: Any) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A started Terminal (the composition root, seed 7) and the list its ready lines go to; closed on exit."""
+    from bitget_desktop.app import Terminal
+
+    ready: list[str] = []
+    term = Terminal(settings_store=settings_store, credential_store=credential_store, seed=7,
+                    force_simulator=False, on_ready=ready.append, **options)
+    try:
+        await term.start()
+        assert term.window is not None and term.session is not None
+        qtbot.addWidget(term.window)
+        yield term, ready
+    finally:
+        await term.aclose()
 
 
 def keys() -> list[ApiKeySpec]:

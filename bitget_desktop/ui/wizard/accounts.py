@@ -77,7 +77,7 @@ class AccountsDialog(QDialog):
         accounts = self.settings.accounts
         self.table.setRowCount(len(accounts))
         for r, info in enumerate(accounts):
-            env = "LIVE" if info.environment == "live" else "Demo trading"
+            env = {"live": "LIVE", "custom": f"Custom server {info.url}"}.get(info.environment, "Demo trading")
             family = "Unified (UTA)" if info.family == "unified" else "Classic"
             for c, text in enumerate((info.name, env, info.key_hint, family)):
                 item = QTableWidgetItem(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 from typing import Any
 
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from bitget_desktop.credentials import CredentialStore, KeyringUnavailable
-from bitget_desktop.exchange.environments import DEMO, LIVE, Environment
+from bitget_desktop.exchange.environments import DEMO, LIVE, Environment, local
 from bitget_desktop.exchange.signing import Credentials
 from bitget_desktop.settings import AccountInfo, Settings, SettingsStore
 from bitget_desktop.ui.widgets import EnvironmentBadge, SecretField
@@ -56,49 +57,133 @@ def _wrap(text: str) -> QLabel:
 
 
 class EnvironmentPage(QWizardPage):
-    """Live trading or Bitget demo trading."""
+    """Where the key trades (live, Bitget demo, or a custom Bitget-compatible server such as `bitget-desktop sim`),
+    and whether a secure keyring can store it: without one the wizard stops here, before any secret is typed."""
 
-    def __init__(self) -> None:
+    def __init__(self, credential_store: CredentialStore) -> None:
         super().__init__()
+        self._store = credential_store
         self.setTitle("Where will this key trade?")
         self.setSubTitle("Bitget issues separate API keys for live trading and for demo trading.")
         lay = QVBoxLayout(self)
+        self.keyring_status = QLabel(self)
+        self.keyring_status.setWordWrap(True)
+        self.keyring_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.keyring_status)
+        self.recheck = QPushButton("Check the keyring again", self)
+        lay.addWidget(self.recheck, 0, Qt.AlignmentFlag.AlignLeft)
+        self.recheck.setObjectName("recheckKeyring")
+        self.recheck.clicked.connect(self.check_keyring)
         self.group = QButtonGroup(self)
         self.live = QRadioButton("Live trading — real funds on bitget.com")
         self.demo = QRadioButton("Bitget demo trading — simulated funds on Bitget's demo servers")
+        self.custom = QRadioButton("Custom server — a Bitget-compatible server at an address you give")
+        self.custom.setObjectName("customServer")
         self.demo.setChecked(True)
+        self.url = QLineEdit(self)
+        self.url.setObjectName("serverUrl")
+        self.url.setPlaceholderText("http://127.0.0.1:8800")
+        self.url.setEnabled(False)
+        self.url_problem = QLabel("", self)
+        self.url_problem.setObjectName("checkFail")
         for i, (button, text) in enumerate((
             (self.demo, "Create the key after switching Bitget's web site to <b>Demo trading</b>. "
                         "Good for trying the terminal with Bitget's real markets."),
             (self.live, "Orders use <b>real money</b>. The terminal marks live sessions in red."),
+            (self.custom, "For example the standalone simulator, <code>bitget-desktop sim --port 8800</code>, "
+                          "which prints its address and a key: rehearse the whole key setup offline."),
         )):
             self.group.addButton(button, i)
             lay.addWidget(button)
             note = _wrap(text)
-            note.setContentsMargins(24, 0, 0, 10)
+            note.setContentsMargins(24, 0, 0, 6 if button is self.custom else 10)
             note.setObjectName("muted")
             lay.addWidget(note)
+        url_row = QFormLayout()
+        url_row.setContentsMargins(24, 0, 0, 10)
+        url_row.addRow("Server address", self.url)
+        url_row.addRow(self.url_problem)
+        lay.addLayout(url_row)
         self.badge = EnvironmentBadge("demo", self)
         self.badge.setMaximumWidth(160)
         lay.addWidget(self.badge)
         lay.addStretch(1)
-        self.group.idToggled.connect(lambda _i, _on: self.badge.set_kind(self.kind))
+        self.group.idToggled.connect(self._kind_changed)
+        self.url.textChanged.connect(self._kind_changed)
         self.registerField("live", self.live)
+        self.keyring_problem: str | None = None
+        self.check_keyring()
 
     @property
     def kind(self) -> str:
-        return "live" if self.live.isChecked() else "demo"
+        """"live", "demo" or "custom"."""
+        if self.live.isChecked():
+            return "live"
+        return "custom" if self.custom.isChecked() else "demo"
+
+    def server(self) -> Environment | None:
+        """The custom server's environment, or None when its address is not a usable http(s) URL."""
+        try:
+            return local(self.url.text().strip(), name="Custom server")
+        except ValueError:
+            return None
+
+    def check_keyring(self) -> None:
+        """Ask the keyring now (again after the user installed or started one)."""
+        try:
+            name = self._store.check_available()
+        except KeyringUnavailable as exc:
+            self.keyring_problem = str(exc)
+            self.keyring_status.setObjectName("checkWarn")
+            self.keyring_status.setText(f"⚠ {exc}")
+            self.recheck.show()
+        else:
+            self.keyring_problem = None
+            self.keyring_status.setObjectName("muted")
+            self.keyring_status.setText(f"✔ The key will be kept in {describe_keyring(name)}.")
+            self.recheck.hide()
+        self.keyring_status.style().unpolish(self.keyring_status)
+        self.keyring_status.style().polish(self.keyring_status)
+        self.completeChanged.emit()
+
+    def _kind_changed(self, *_: object) -> None:
+        custom = self.custom.isChecked()
+        self.url.setEnabled(custom)
+        self.badge.set_kind({"live": "live", "demo": "demo"}.get(self.kind, "local"))
+        bad = custom and bool(self.url.text().strip()) and self.server() is None
+        self.url_problem.setText("Give the server's address as http://host:port" if bad else "")
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802 (Qt API)
+        if self.keyring_problem is not None:
+            return False
+        return not self.custom.isChecked() or self.server() is not None
+
+    def validatePage(self) -> bool:  # noqa: N802 (Qt API)
+        return self.isComplete()
+
+
+def describe_keyring(backend_name: str) -> str:
+    """A keyring backend's class path in words (keyring.backends.SecretService.Keyring -> the Secret Service...)."""
+    for part, words in (("SecretService", "your desktop's Secret Service keyring (GNOME Keyring or KWallet)"),
+                        ("kwallet", "KWallet"), ("macOS", "the macOS Keychain"),
+                        ("Windows", "the Windows Credential Manager")):
+        if part in backend_name:
+            return words
+    return f"the system keyring ({backend_name})"
 
 
 class FieldsPage(QWizardPage):
     """Account name, API key, secret key and passphrase (masked, with show/hide; whitespace trimmed)."""
 
+    BITGET_HINT = ("Copy them from Bitget → API management. The secret and passphrase are kept only in your "
+                   "system keyring.")
+
     def __init__(self, wizard: KeyWizard) -> None:
         super().__init__()
         self._wizard = wizard
         self.setTitle("API key details")
-        self.setSubTitle("Copy them from Bitget → API management. The secret and passphrase are kept only in your "
-                         "system keyring.")
+        self.setSubTitle(self.BITGET_HINT)
         form = QFormLayout(self)
         self.name = QLineEdit(self)
         self.name.setObjectName("accountName")
@@ -126,6 +211,11 @@ class FieldsPage(QWizardPage):
     def initializePage(self) -> None:  # noqa: N802 (Qt API)
         if not self.name.text().strip():
             self.name.setText(self._wizard.suggest_name())
+        if self._wizard.env_page.kind == "custom":
+            self.setSubTitle("The key registered on the server ('bitget-desktop sim' prints a demo key when it "
+                             "starts). The secret and passphrase are kept only in your system keyring.")
+        else:
+            self.setSubTitle(self.BITGET_HINT)
 
     def _changed(self, *_: object) -> None:
         self.problem.setText(self._name_problem())
@@ -233,7 +323,9 @@ class CheckPage(QWizardPage):
         wiz = self._wizard
         try:
             wiz.credential_store.check_available()
-        except KeyringUnavailable as exc:
+        except KeyringUnavailable as exc:  # the keyring went away after the first page
+            for key, title in STEPS:
+                self._show(Step(key, title, SKIPPED, "not run: no keyring to store the key in"))
             self._finish(None, str(exc))
             return
         try:
@@ -308,8 +400,10 @@ class SummaryPage(QWizardPage):
         report = wiz.check.report
         creds = wiz.fields.credentials()
         kind = wiz.env_page.kind
-        env_text = ("<span style='color:#c62828'><b>LIVE</b></span> (real funds)" if kind == "live"
-                    else "<b>DEMO</b> (Bitget demo trading)")
+        env_text = {
+            "live": "<span style='color:#c62828'><b>LIVE</b></span> (real funds)",
+            "custom": f"<b>Custom server</b> {html.escape(wiz.check_environment().rest_url)}",
+        }.get(kind, "<b>DEMO</b> (Bitget demo trading)")
         rows = [
             ("Account", wiz.fields.name.text().strip()),
             ("Environment", env_text),
@@ -369,7 +463,7 @@ class KeyWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, False)
         self.setMinimumSize(640, 520)
-        self.env_page = EnvironmentPage()
+        self.env_page = EnvironmentPage(credential_store)
         self.fields = FieldsPage(self)
         self.check = CheckPage(self)
         self.summary = SummaryPage(self)
@@ -384,7 +478,10 @@ class KeyWizard(QWizard):
         info = self.settings.account(name)
         self.fields.name.setText(name)
         if info is not None:
-            (self.env_page.live if info.environment == "live" else self.env_page.demo).setChecked(True)
+            button = {"live": self.env_page.live, "custom": self.env_page.custom}.get(info.environment,
+                                                                                    self.env_page.demo)
+            button.setChecked(True)
+            self.env_page.url.setText(info.url)
         with contextlib.suppress(KeyringUnavailable):
             creds = self.credential_store.load(name)
             if creds is not None:
@@ -393,7 +490,7 @@ class KeyWizard(QWizard):
                 self.fields.passphrase.setText(creds.passphrase)
 
     def suggest_name(self) -> str:
-        base = "Live" if self.env_page.kind == "live" else "Demo"
+        base = {"live": "Live", "custom": "Simulator"}.get(self.env_page.kind, "Demo")
         name, n = base, 2
         while self.settings.account(name) is not None:
             name, n = f"{base} {n}", n + 1
@@ -402,6 +499,10 @@ class KeyWizard(QWizard):
     def check_environment(self) -> Environment:
         if self._override is not None:
             return self._override
+        if self.env_page.kind == "custom":
+            server = self.env_page.server()
+            assert server is not None  # the first page does not let an unusable address through
+            return server
         return LIVE if self.env_page.kind == "live" else DEMO
 
     def save(self) -> str:
@@ -416,8 +517,9 @@ class KeyWizard(QWizard):
             self.credential_store.delete(self.editing)
             self.settings.remove_account(self.editing)
         family = str(report.family) if report.family is not None else "classic"
+        url = self.check_environment().rest_url if self.env_page.kind == "custom" else ""
         self.settings.upsert_account(AccountInfo(name=name, environment=self.env_page.kind,
-                                                 key_hint=creds.key_hint, family=family))
+                                                 key_hint=creds.key_hint, family=family, url=url))
         if self.settings_store is not None:
             self.settings_store.save(self.settings)
         self.saved_name = name

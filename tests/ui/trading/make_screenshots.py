@@ -1,7 +1,7 @@
 """Screenshots of the tickets against the in-process simulator (offscreen).
 
 Run: ``python tests/ui/trading/make_screenshots.py [light|dark]``
--> resources/screenshots/ticket-spot.png and ticket-perp.png
+-> docs/screenshots/ticket-spot.png and ticket-perp.png
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from bitget_desktop.terminal.tasks import TaskSet  # noqa: E402
 from bitget_desktop.ui import theme  # noqa: E402
 from bitget_desktop.ui.trading.panel import TradingPanel  # noqa: E402
 
-OUT = ROOT / "resources" / "screenshots"
+OUT = ROOT / "docs" / "screenshots"
 
 
 async def main(mode: str) -> None:
