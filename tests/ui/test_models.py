@@ -92,7 +92,8 @@ def test_order_history(qtmodeltester: Any) -> None:
     h = OrderHistoryModel()
     h.set_records([order(i, OrderStatus.FILLED, ProductType.USDT_FUTURES) for i in range(3)])
     check(qtmodeltester, h)
-    assert "open" in h.data(h.index(0, 4))
+    assert h.data(h.index(0, 3)) == "Open short"  # intent, with the raw fields in the tooltip
+    assert h.data(h.index(0, 3), Qt.ItemDataRole.ToolTipRole) == "side=sell · tradeSide=open · reduceOnly=no"
 
 
 def test_fills(qtmodeltester: Any) -> None:

@@ -85,7 +85,9 @@ def test_spot_reasons_next_to_fields() -> None:
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="84000.555", size="0.0000001"), ctx)
     assert "tick" in r.errors["price"] and "lot" in r.errors["size"]
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="90000", size="0.01"), ctx)
-    assert "above the market" in r.errors["price"] and "5%" in r.errors["price"]
+    assert r.request is not None and "price" not in r.errors  # the guard warns; the ticket asks to confirm
+    assert r.warning == ("Price 90000.00 USDT is 5.9% above the last price 85000.00 USDT; the fat-finger guard is 5% "
+                         "(a setting).")
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="90000", size="0.01"), spot_ctx(fat_finger_pct=D(10)))
     assert r.ok
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="90000", size="0.01"), spot_ctx(market=MarketState()))
@@ -119,7 +121,11 @@ def test_linked_fields_and_pct() -> None:
     assert link_fields(BTC, "price", "80000", "0.01", "850", anchor="size") == {"total": "800"}
     assert link_fields(BTC, "price", "80000", "0.01", "850", anchor="total") == {"size": "0.010625"}
     assert link_fields(BTC, "price", "x", "0.01", "850") == {}
-    assert snap_field(BTC, "price", "85000.005") == "85000.01"
+    # off the tick: in the trader's favour, a buy down and a sell up; TP/SL are not snapped (refused instead)
+    assert snap_field(BTC, "price", "85000.005") == "85000.00"
+    assert snap_field(BTC, "price", "85000.005", buying=False) == "85000.01"
+    assert snap_field(BTC, "price", "85000.001", buying=False) == "85000.01"
+    assert snap_field(BTC, "take_profit", "85000.005") == "85000.005"
     assert snap_field(BTC, "size", "0.1234567") == "0.123456"
     assert snap_field(BTC, "size", "junk") == "junk"
     assert spot_pct_fill(BTC, 50, Side.BUY, OrderType.LIMIT, D("85000"), D(1), D(1000)) == {
@@ -239,7 +245,8 @@ def test_spot_model_only_valid_requests_or_field_errors(inst: Instrument, side: 
     assert not r.errors
     _assert_well_formed(r.request, inst)
     if otype is OrderType.LIMIT:
-        assert abs(r.request.price - 100) <= 5  # type: ignore[operator]
+        # beyond the guard the request stands but carries the warning the ticket asks the trader to confirm
+        assert (abs(r.request.price - 100) > 5) == bool(r.warning)  # type: ignore[operator]
         if quote is not None and side is Side.BUY:
             assert r.request.price * r.request.size <= quote  # type: ignore[operator]
     if side is Side.SELL and base is not None:
