@@ -35,6 +35,10 @@ from bitget_desktop.ui.trading.widgets import reserve_lines
 
 log = logging.getLogger(__name__)
 
+# How the status line names a field when it lists why a click sent nothing.
+FIELD_NAMES = {"price": "price", "size": "size", "total": "total", "take_profit": "take profit",
+               "stop_loss": "stop loss", "force": "time in force", "leverage": "leverage"}
+
 Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
 
 
@@ -141,7 +145,9 @@ class TicketBase(QWidget):
         """A click that sends nothing: every reason next to its field, and 'Not sent: …' on the status line."""
         self._refused = True
         result = self.revalidate(show_all=True)
-        reasons = reason or "; ".join(dict.fromkeys((result.errors if result is not None else {}).values()))
+        errors = result.errors if result is not None else {}
+        reasons = reason or "; ".join(dict.fromkeys(
+            f"{FIELD_NAMES[k]}: {v}" if k in FIELD_NAMES else v for k, v in errors.items()))
         self._show("", "refused", f"Not sent: {reasons or 'the ticket is not ready'}")
 
     def _snap_on_click(self, buying: bool) -> bool:
@@ -166,7 +172,8 @@ class TicketBase(QWidget):
         """Send a valid order; one the fat-finger guard flags goes only after the trader says so explicitly."""
         assert result.request is not None
         if result.warning:
-            dialog = ConfirmDialog("Price far from the market", f"{result.warning}\n\n{preview}", live=self.live,
+            text = f"{result.warning}\n\n{self._confirm_text(result.request, preview)}"
+            dialog = ConfirmDialog("Price far from the market", text, live=self.live,
                                    send_text="Send anyway", parent=self)
             dialog.setObjectName("fatFingerConfirm")
             if not await dialog.ask():
