@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from bitget_desktop.ui.models.records import Column, RecordTableModel, fmt_decimal, fmt_ms
-from bitget_desktop.ui.trading.numbers import coin_places
+from bitget_desktop.ui.trading.numbers import coin_places, fmt_down
 
 
 def _value(x: Any) -> str:
@@ -183,17 +183,31 @@ class PositionsModel(RecordTableModel):
         super().__init__(key=lambda p: (p.symbol, str(p.hold_side)), parent=parent)
 
 
+_STABLE = ("USDT", "USDC", "USD", "BUSD", "DAI")
+
+
+def _balance(b: Any, value: Decimal | None) -> str:
+    """A balance never shown larger than it is: cents for a stablecoin, at most 8 decimals for a coin."""
+    if value is None:
+        return ""
+    coin = getattr(b, "margin_coin", None) or getattr(b, "coin", "")
+    if coin.upper() in _STABLE:
+        return fmt_down(value, 2)
+    return fmt_decimal(Decimal(fmt_down(value, 8)))
+
+
 class BalancesModel(RecordTableModel):
     """Spot balances per coin and futures account equity per margin coin."""
 
     columns = (
         Column("Account", lambda b: "Futures" if hasattr(b, "margin_coin") else "Spot"),
         Column("Coin", lambda b: getattr(b, "margin_coin", None) or b.coin),
-        Column("Available", lambda b: fmt_decimal(b.available), numeric=True, sort=lambda b: b.available),
-        Column("Frozen / locked", lambda b: fmt_decimal(b.frozen + b.locked) if hasattr(b, "frozen") else "",
+        Column("Available", lambda b: _balance(b, b.available), numeric=True, sort=lambda b: b.available),
+        Column("Frozen / locked", lambda b: _balance(b, b.frozen + b.locked) if hasattr(b, "frozen") else "",
                numeric=True),
-        Column("Equity / total", lambda b: fmt_decimal(b.equity if hasattr(b, "equity") else b.total), numeric=True),
-        Column("Unrealized P&L", lambda b: fmt_decimal(getattr(b, "unrealized_pl", None)), numeric=True,
+        Column("Equity / total", lambda b: _balance(b, b.equity if hasattr(b, "equity") else b.total),
+               numeric=True),
+        Column("Unrealized P&L", lambda b: _balance(b, getattr(b, "unrealized_pl", None)), numeric=True,
                colour=lambda b: _pnl_tone(getattr(b, "unrealized_pl", None))),
     )
 

@@ -391,6 +391,8 @@ class PerpTicket(TicketBase):
             self.leverage_spin.blockSignals(True)
             self.leverage_spin.setValue(self.leverage)
             self.leverage_spin.blockSignals(False)
+            self.leverage_error.setText("")  # the box shows what Bitget reports: no typed value to refuse now
+            self.leverage_error.hide()
         self.reported.setText("Bitget reports: " + (" · ".join(parts) if parts else "—"))
 
     def _note(self, text: str) -> None:
