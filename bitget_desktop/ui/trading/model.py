@@ -432,8 +432,6 @@ def estimate_liquidation(entry: Decimal, size: Decimal, *, long: bool, leverage:
 def perp_preview(req: OrderRequest, intent: Intent, ctx: PerpContext, entry: Decimal | None) -> str:
     inst = ctx.instrument
     coin = inst.margin_coin or inst.quote_coin
-    wire = f"side={req.side.value}" + (f", tradeSide={req.trade_side.value}" if req.trade_side else "") + (
-        ", reduceOnly=YES" if req.reduce_only else "")
     at = f"at {fmt(req.price, inst.price_places)}" if req.price is not None else "at market"
     closing = _closes(intent)
     if closing is not None:
@@ -453,7 +451,7 @@ def perp_preview(req: OrderRequest, intent: Intent, ctx: PerpContext, entry: Dec
             else:
                 what = f"{'Buys' if direction == 'LONG' else 'Sells'} {fmt(req.size)} {inst.base_coin} {at}: " \
                        f"opens or adds to a {direction}"
-    parts = [f"{sent_line(req, inst)}\n{_mode_name(ctx.position_mode).capitalize()} ({wire}): {what}"]
+    parts = [f"{sent_line(req, inst)}\n{_mode_name(ctx.position_mode).capitalize()}: {what}"]
     if entry is not None:
         notional = entry * req.size
         fee_rate = inst.taker_fee_rate if req.order_type is OrderType.MARKET else inst.maker_fee_rate
@@ -468,11 +466,7 @@ def perp_preview(req: OrderRequest, intent: Intent, ctx: PerpContext, entry: Dec
             if liq is not None:
                 parts.append("liq. ≈ " + (fmt(inst.snap_price(liq), inst.price_places) if liq > 0
                                           else "none (the balance covers the whole position)"))
-    if req.preset_take_profit is not None:
-        parts.append(f"TP {fmt(req.preset_take_profit, inst.price_places)}")
-    if req.preset_stop_loss is not None:
-        parts.append(f"SL {fmt(req.preset_stop_loss, inst.price_places)}")
-    return " · ".join(parts)
+    return " · ".join(parts)  # TP/SL are on the Sends line
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ class PerpTicket(TicketBase):
     """Order entry for one USDT-M perpetual; `set_price` takes clicks from the book or the chart."""
 
     refreshed = Signal()  # account, positions and ticker were read from the exchange
-    preview_lines = 7
+    preview_lines = 8
 
     def __init__(self, client: Any = None, **kw: Any) -> None:
         super().__init__(client, **kw)
@@ -590,6 +590,7 @@ class PerpTicket(TicketBase):
         if self.reduce_only.isChecked() and self.preview_intent in (Intent.BUY, Intent.SELL):
             label = ("Buy" if self.preview_intent is Intent.BUY else "Sell") + " (reduce-only)"
         self.preview.setText(f"{label}: {result.preview}" if result.preview else f"{label}: fill in the order")
+        self.preview.setToolTip(self.preview.text())  # the whole text, should a narrow dock clip the box
         return result
 
     def _on_intent(self, intent: Intent) -> None:

@@ -320,6 +320,7 @@ class SpotTicket(TicketBase):
         self.form_error.setText(errors.get("form", ""))
         self.form_error.setVisible("form" in errors)
         self.preview.setText(result.preview)
+        self.preview.setToolTip(result.preview)
         self.preview.setVisible(bool(result.preview))
         self.submit.setEnabled(self.client is not None)
         return result

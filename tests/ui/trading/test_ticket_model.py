@@ -189,11 +189,13 @@ def test_perp_preview_tells_mode_cost_margin_fee_liq() -> None:
                    perp_ctx(position_mode=PositionMode.HEDGE, margin_mode=MarginMode.ISOLATED))
     assert r.ok, r.errors
     p = r.preview
-    assert "Hedge mode (side=buy, tradeSide=open)" in p and "Opens or adds to a LONG of 0.1 BTC at 85000.0" in p
+    assert p.startswith("Sends: BUY LIMIT 0.1 BTC at 85000.0 USDT · GTC · tradeSide open · not reduce-only · "
+                        "TP 90000.0 · SL 80000.0\n")
+    assert "Hedge mode: Opens or adds to a LONG of 0.1 BTC at 85000.0" in p
     assert "Cost ≈ 8500.00 USDT" in p and "margin ≈ 850.00 USDT (10x isolated)" in p and "fee ≈ 1.7000" in p
     assert "liq. ≈ 76807.2" in p and "TP 90000.0" in p and "SL 80000.0" in p
     r = build_perp(PerpInputs(Intent.SELL_REDUCE, OrderType.MARKET, size="0.1"), perp_ctx())
-    assert "reduceOnly=YES" in r.preview and "cannot open a short" in r.preview
+    assert r.preview.startswith("Sends: SELL MARKET 0.1 BTC · reduce-only") and "cannot open a short" in r.preview
     liq = estimate_liquidation(D(100), D(1), long=False, leverage=10, margin_mode=MarginMode.ISOLATED, available=None)
     assert liq is not None and D(109) < liq < D(110)
 
