@@ -138,6 +138,9 @@ async def outcome(qtbot: Any, ticket: Any, sim: Any, before: set[str], stats: di
         reducing = shown["reduce_only"] or shown["trade_side"] == "close"
         assert o.trade_side == shown["trade_side"] and o.reduce_only is reducing
         assert (o.preset_tp, o.preset_sl) == (shown["tp"], shown["sl"])
+        lev = re.search(r"\((\d+)x (crossed|isolated)\)", ticket.preview.text())
+        if lev is not None:  # an opening order shows the leverage it opens at
+            assert (o.leverage, o.margin_mode) == (int(lev.group(1)), lev.group(2))
     stats["sent"] += 1
     while ticket._owner.tasks:
         await ticket._owner.tasks.pop()
@@ -213,9 +216,10 @@ def test_perp_what_you_see_is_what_is_sent(qtbot: Any, run: Any, sim: Any, clien
            kind=st.sampled_from(OrderType), tif_steps=st.integers(0, 3), clean=st.booleans(),
            price=st.one_of(prices(last, inst.price_places), clean_prices(last, inst.price_places)),
            size=st.one_of(SIZES, CLEAN_SIZES), tp=tpsl, sl=tpsl, clean_size=CLEAN_SIZES,
-           clean_price=clean_prices(last, inst.price_places))
+           clean_price=clean_prices(last, inst.price_places),
+           leverage=st.one_of(st.just(""), st.text("0123456789x-", max_size=4), ANY_TEXT))
     def check(intent: Intent, reduce: bool, kind: OrderType, tif_steps: int, clean: bool, price: str, size: str,
-              tp: str, sl: str, clean_size: str, clean_price: str) -> None:
+              tp: str, sl: str, clean_size: str, clean_price: str, leverage: str) -> None:
         if clean:  # half the examples are what a trader means, so that orders do go out and get compared
             price, size, tp, sl = clean_price, clean_size, "", ""
         qtbot.mouseClick(ticket.kind.button(kind), CLICK)
@@ -225,6 +229,9 @@ def test_perp_what_you_see_is_what_is_sent(qtbot: Any, run: Any, sim: Any, clien
                 qtbot.keyClick(ticket.tif, Qt.Key.Key_Down)
         if mode is PositionMode.ONE_WAY and ticket.reduce_only.isChecked() is not reduce:
             qtbot.mouseClick(ticket.reduce_only, CLICK, pos=ticket.reduce_only.rect().topLeft() + _BOX)
+        clear_and_type(qtbot, ticket.leverage_spin.lineEdit(), leverage)  # typed, never Set: the order keeps
+        if ticket.leverage_spin.value() > inst.max_leverage:  # the leverage Bitget reports; too much is flagged
+            assert ticket.leverage_error.isVisibleTo(ticket) and "maximum of 125x" in ticket.leverage_error.text()
         for fld, text in ((ticket.price, price), (ticket.size, size), (ticket.take_profit, tp),
                           (ticket.stop_loss, sl)):
             if fld.edit.isEnabled():
