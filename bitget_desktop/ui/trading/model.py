@@ -177,7 +177,7 @@ def _fat_finger(errors: dict[str, str], field_name: str, inst: Instrument, price
     return (f"Price {fmt(price, inst.price_places)} {inst.quote_coin} is "
             f"{off.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}% {where} the {market.reference_name} "
             f"{fmt(inst.snap_price(ref), inst.price_places)} {inst.quote_coin}; the fat-finger guard is "
-            f"{fmt(pct)}% (a setting).")
+            f"{fmt(pct)}% (setting fat_finger_pct).")
 
 
 def sent_line(req: OrderRequest, inst: Instrument) -> str:

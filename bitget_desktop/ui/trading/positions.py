@@ -23,7 +23,7 @@ from bitget_desktop.domain.trading import (
     translate_intent,
 )
 from bitget_desktop.ui.trading.base import Spawn, TaskOwner, describe_bitget_error
-from bitget_desktop.ui.trading.numbers import fmt
+from bitget_desktop.ui.trading.numbers import fmt, fmt_size
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,8 @@ class PositionActions(QObject):
             self.failed.emit(f"Reverse {position.symbol} {position.hold_side.value}: {describe_bitget_error(exc)}")
             return False
         other = "short" if position.hold_side is HoldSide.LONG else "long"
-        self.done.emit(f"Reversed {position.symbol}: closed {fmt(closed.filled_size)} {position.hold_side.value} "
+        self.done.emit(f"Reversed {position.symbol}: closed {fmt_size(closed.filled_size, inst.size_places)} "
+                       f"{inst.base_coin} {position.hold_side.value} "
                        f"(order {closed.order_id}), opening {other} acknowledged (order {ack.order_id})")
         return True
 

@@ -87,7 +87,7 @@ def test_spot_reasons_next_to_fields() -> None:
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="90000", size="0.01"), ctx)
     assert r.request is not None and "price" not in r.errors  # the guard warns; the ticket asks to confirm
     assert r.warning == ("Price 90000.00 USDT is 5.9% above the last price 85000.00 USDT; the fat-finger guard is 5% "
-                         "(a setting).")
+                         "(setting fat_finger_pct).")
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="90000", size="0.01"), spot_ctx(fat_finger_pct=D(10)))
     assert r.ok
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="90000", size="0.01"), spot_ctx(market=MarketState()))
