@@ -431,3 +431,29 @@ def test_error_text_never_moves_fields_or_buttons(qtbot: Any, run: Any, sim: Any
         await p.aclose()
 
     run(body())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_perp_status_line_at_precision_and_per_market(qtbot: Any, run: Any, sim: Any, client: Any,
+                                                      mode: PositionMode) -> None:
+    async def body() -> None:
+        t = await perp(qtbot, client, mode)
+        qtbot.mouseClick(t.kind.button(OrderType.MARKET), CLICK)
+        type_into(qtbot, t.size, "0.0015")
+        qtbot.mouseClick(t.intent_buttons[BUY_OF[mode]], CLICK)
+        oid, _ = await wait_signal(t.ack_shown)
+        await wait_state(t, oid, ("filled",))
+        status = t.status_label.text()
+        assert status.startswith("Filled: 0.0015 of 0.0015 BTC @ ") and " USDT" in status
+        assert len(status.split("@ ")[1].split()[0].split(".")[1]) == 1  # BTCUSDT perp: one price decimal
+        await wait_until(lambda: len(t.position_rows) == 1, what="a position row")
+        row = t.position_rows[0].label.text()
+        assert row.startswith("LONG 0.0015 BTC @ ") and " USDT · " in row and "uPnL" in row
+        sol = next(i for i in await client.futures_instruments(FUT) if i.symbol == "SOLUSDT")
+        t.set_instrument(sol)
+        assert t.status_label.text() == "" and not t.cancel_button.isVisibleTo(t)
+        t.update_order(await client.futures_order(FUT, "BTCUSDT", client_oid=oid))
+        assert t.status_label.text() == ""
+        await t.aclose()
+
+    run(body())
