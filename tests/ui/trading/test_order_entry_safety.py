@@ -46,6 +46,17 @@ def sim_oids(sim: Any) -> set[str]:
     return {o.client_oid for o in sim.engine.account(KEY).orders.values()}
 
 
+async def market_long(qtbot: Any, t: Any, mode: PositionMode, size: str) -> str:
+    """Open a long at market with real clicks; its clientOid once filled and shown as a position."""
+    qtbot.mouseClick(t.kind.button(OrderType.MARKET), CLICK)
+    type_into(qtbot, t.size, size)
+    qtbot.mouseClick(t.intent_buttons[BUY_OF[mode]], CLICK)
+    oid, _ = await wait_signal(t.ack_shown)
+    await wait_state(t, oid, ("filled",))
+    await wait_until(lambda: len(t.position_rows) == 1, what="a long")
+    return oid
+
+
 async def dialog_of(ticket: Any) -> ConfirmDialog:
     await wait_until(lambda: any(d.isVisible() for d in ticket.findChildren(ConfirmDialog)), what="a dialog")
     return next(d for d in ticket.findChildren(ConfirmDialog) if d.isVisible())
@@ -335,12 +346,7 @@ def test_blotter_reads_as_intent_with_the_wire_in_the_tooltip(qtbot: Any, run: A
                                                               mode: PositionMode) -> None:
     async def body() -> None:
         t = await perp(qtbot, client, mode)
-        qtbot.mouseClick(t.kind.button(OrderType.MARKET), CLICK)
-        type_into(qtbot, t.size, "0.002")
-        qtbot.mouseClick(t.intent_buttons[BUY_OF[mode]], CLICK)
-        opened, _ = await wait_signal(t.ack_shown)
-        await wait_state(t, opened, ("filled",))
-        await wait_until(lambda: len(t.position_rows) == 1, what="a long")
+        opened = await market_long(qtbot, t, mode, "0.002")
         if mode is PositionMode.HEDGE:
             close = Intent.CLOSE_LONG
         else:
@@ -438,15 +444,10 @@ def test_perp_status_line_at_precision_and_per_market(qtbot: Any, run: Any, sim:
                                                       mode: PositionMode) -> None:
     async def body() -> None:
         t = await perp(qtbot, client, mode)
-        qtbot.mouseClick(t.kind.button(OrderType.MARKET), CLICK)
-        type_into(qtbot, t.size, "0.0015")
-        qtbot.mouseClick(t.intent_buttons[BUY_OF[mode]], CLICK)
-        oid, _ = await wait_signal(t.ack_shown)
-        await wait_state(t, oid, ("filled",))
+        oid = await market_long(qtbot, t, mode, "0.0015")
         status = t.status_label.text()
         assert status.startswith("Filled: 0.0015 of 0.0015 BTC @ ") and " USDT" in status
         assert len(status.split("@ ")[1].split()[0].split(".")[1]) == 1  # BTCUSDT perp: one price decimal
-        await wait_until(lambda: len(t.position_rows) == 1, what="a position row")
         row = t.position_rows[0].label.text()
         assert row.startswith("LONG 0.0015 BTC @ ") and " USDT · " in row and "uPnL" in row
         sol = next(i for i in await client.futures_instruments(FUT) if i.symbol == "SOLUSDT")
