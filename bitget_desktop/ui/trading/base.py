@@ -391,7 +391,7 @@ class TicketBase(QWidget):
         self._show(order.client_oid, order.status.value, self._order_text(order))
 
     def _order_text(self, o: Order) -> str:
-        inst = self.instrument
+        inst = self.instrument if self.instrument is not None and self.instrument.symbol == o.symbol else None
         unit = inst.base_coin if inst is not None else ""
         sp = inst.size_places if inst is not None else 18
         quote = inst.quote_coin if inst is not None else ""
