@@ -465,6 +465,9 @@ class PerpTicket(TicketBase):
 
     def _on_leverage_typed(self) -> None:
         problem = self.leverage_problem()
+        typed = self.leverage_spin.value()
+        if not problem and self.leverage is not None and typed != self.leverage:
+            problem = f"not set: orders use Bitget's {self.leverage}x until you click Set"
         self.leverage_error.setText(problem)
         self.leverage_error.setVisible(bool(problem))
         self.revalidate()

@@ -293,6 +293,12 @@ def test_leverage_over_the_maximum_is_refused_with_a_reason(qtbot: Any, run: Any
         assert "Leverage not sent: 200x is over BTCUSDT's maximum of 125x" in t.mode_note.text()
         await t.refresh()
         assert sim.engine.futures_book(KEY, FUT.value).settings["BTCUSDT"].cross_leverage == before
+        t.leverage_spin.lineEdit().selectAll()
+        qtbot.keyClicks(t.leverage_spin, "30")  # typed, not Set: the order and its preview keep Bitget's
+        assert t.leverage_error.text() == f"not set: orders use Bitget's {before}x until you click Set"
+        type_into(qtbot, t.price, str(t.market.last))
+        type_into(qtbot, t.size, "0.001")
+        assert f"({before}x crossed)" in t.preview.text()
         await t.aclose()
 
     run(body())
