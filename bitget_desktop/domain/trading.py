@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, NamedTuple, Self
 
@@ -358,9 +358,12 @@ class OrderRequest:
             if qty <= 0:
                 raise _fail("size", "quote amount rounds to zero")
             if inst.min_notional > 0 and qty < inst.min_notional:
-                raise _fail("size", f"order value {qty} {inst.quote_coin} is below the minimum {inst.min_notional}")
+                raise _fail("size", f"order value {qty} {inst.quote_coin} is below the minimum "
+                                    f"{inst.min_notional} {inst.quote_coin}")
             if ref is not None and inst.min_size > 0 and qty / ref < inst.min_size:
-                raise _fail("size", f"buys about {qty / ref:.8g} {inst.base_coin}, below the minimum {inst.min_size}")
+                about = (qty / ref).quantize(Decimal(1).scaleb(-inst.size_places), rounding=ROUND_DOWN)
+                raise _fail("size", f"buys about {about} {inst.base_coin}, below the minimum {inst.min_size} "
+                                    f"{inst.base_coin}")
         else:
             if strict and not inst.size_on_lot(qty):
                 raise _fail("size", f"{qty} is not a multiple of the lot {inst.lot_size}")
@@ -373,7 +376,9 @@ class OrderRequest:
                 raise _fail("size", f"{qty} is above the maximum order size {inst.max_order_size}")
             # Reducing orders may close a remainder worth less than the minimum; the exchange decides those.
             if ref is not None and inst.min_notional > 0 and not reducing and qty * ref < inst.min_notional:
-                raise _fail("size", f"order value {qty * ref} is below the minimum notional {inst.min_notional}")
+                value = (qty * ref).quantize(Decimal(1).scaleb(-max(inst.price_places, 2)), rounding=ROUND_DOWN)
+                raise _fail("size", f"order value {value} {inst.quote_coin} is below the minimum notional "
+                                    f"{inst.min_notional} {inst.quote_coin}")
 
         # -- attached take-profit / stop-loss
         tp = _preset(inst, "preset_take_profit", preset_take_profit, strict)

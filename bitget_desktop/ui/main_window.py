@@ -237,6 +237,8 @@ class MainWindow(QMainWindow):
         self.fills_model = FillsModel(self)
         self.positions_model = PositionsModel(self)
         self.balances_model = BalancesModel(self)
+        for m in (self.open_orders_model, self.history_model, self.fills_model, self.positions_model):  # precision
+            m.instrument_of = lambda key: self.session.instruments.get(key) if self.session is not None else None
 
         self._build_toolbar()
         self._build_central()

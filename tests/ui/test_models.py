@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
 from typing import Any
 
@@ -92,7 +93,8 @@ def test_order_history(qtmodeltester: Any) -> None:
     h = OrderHistoryModel()
     h.set_records([order(i, OrderStatus.FILLED, ProductType.USDT_FUTURES) for i in range(3)])
     check(qtmodeltester, h)
-    assert "open" in h.data(h.index(0, 4))
+    assert h.data(h.index(0, 3)) == "Open short"  # intent, with the raw fields in the tooltip
+    assert h.data(h.index(0, 3), Qt.ItemDataRole.ToolTipRole) == "side=sell · tradeSide=open · reduceOnly=no"
 
 
 def test_fills(qtmodeltester: Any) -> None:
@@ -115,6 +117,19 @@ def test_balances(qtmodeltester: Any) -> None:
                    FuturesAccount("USDT", D("500"), D("600"), D("100"), D("500"))])
     check(qtmodeltester, b)
     assert [b.data(b.index(r, 0)) for r in range(2)] == ["Spot", "Futures"]
+    b.set_records([Balance("USDT", D("159436.12376377629"), D("0"), D("0")),
+                   Balance("BTC", D("0.123456789123"), D("0"), D("0"))])
+    assert [b.data(b.index(r, 2)) for r in range(2)] == ["159436.12", "0.12345678"]  # never shown larger
+
+
+def test_fills_and_positions_at_instrument_precision(qtmodeltester: Any) -> None:
+    inst = instrument("BTCUSDT", ProductType.USDT_FUTURES)
+    f = FillsModel()
+    f.instrument_of = lambda key: inst if key == "USDT-FUTURES:BTCUSDT" else None
+    f.set_records([replace(fill(0), product_type=ProductType.USDT_FUTURES, price=D("120995.47406742"),
+                           fee=D("-6.29382240333"), fee_coin="USDT", profit=D("12.345678"))])
+    check(qtmodeltester, f)
+    assert [f.data(f.index(0, c)) for c in (4, 6, 8)] == ["120995.5", "-6.2938 USDT", "12.3457 USDT"]
 
 
 def test_book_model_ladder(qtmodeltester: Any) -> None:

@@ -2,9 +2,49 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from bitget_desktop.ui.models.records import Column, RecordTableModel, fmt_decimal, fmt_ms
+from bitget_desktop.ui.trading.numbers import coin_places, fmt_down
+
+
+def _value(x: Any) -> str:
+    return str(getattr(x, "value", x) or "")
+
+
+def intent_of(rec: Any) -> str:
+    """What an order or fill does, as a trader says it: Open long, Close short, Buy, Sell, Close long (reduce)…
+
+    Bitget's hedge mode names the position in ``side`` (closing a long is side=buy, tradeSide=close); one-way mode
+    names the trade direction and closes with reduceOnly. The raw fields go in the tooltip (``wire_of``)."""
+    side = _value(getattr(rec, "side", ""))
+    trade_side = _value(getattr(rec, "trade_side", None))
+    pos_side = _value(getattr(rec, "pos_side", None))
+    if trade_side in ("open", "close"):
+        held = pos_side if pos_side in ("long", "short") else ("long" if side == "buy" else "short")
+        return f"{trade_side.capitalize()} {held}"
+    if getattr(rec, "reduce_only", False):
+        return "Close short" if side == "buy" else "Close long"
+    return side.capitalize()
+
+
+def wire_of(rec: Any) -> str:
+    """The raw side / tradeSide / posSide / reduceOnly, as Bitget has them."""
+    parts = [f"side={_value(getattr(rec, 'side', ''))}"]
+    for name, label in (("trade_side", "tradeSide"), ("pos_side", "posSide")):
+        value = _value(getattr(rec, name, None))
+        if value:
+            parts.append(f"{label}={value}")
+    if hasattr(rec, "reduce_only"):
+        parts.append(f"reduceOnly={'yes' if rec.reduce_only else 'no'}")
+    return " · ".join(parts)
+
+
+def _intent_tone(rec: Any) -> str | None:
+    """Green for what buys (Open long, Close short, Buy), red for what sells."""
+    text = intent_of(rec)
+    return "up" if text in ("Open long", "Close short", "Buy") else "down" if text else None
 
 
 def _side_tone(rec: Any) -> str | None:
@@ -24,24 +64,54 @@ def _product(rec: Any) -> str:
 
 
 def _order_kind(o: Any) -> str:
-    text = str(o.order_type)
-    if getattr(o, "trade_side", None):
-        text += f" · {o.trade_side}"
-    if getattr(o, "reduce_only", False):
-        text += " · reduce"
+    text = _value(o.order_type)
+    force = _value(getattr(o, "force", None))
+    if force and force != "gtc" and text == "limit":
+        text += f" · {force.replace('_', '-')}"
     return text
+
+
+def _price(value: Decimal | None, inst: Any) -> str:
+    return fmt_decimal(value, inst.price_places if inst is not None and value is not None else None)
+
+
+def _size(value: Decimal | None, inst: Any) -> str:
+    return fmt_decimal(value, inst.size_places if inst is not None and value is not None else None)
+
+
+def _coin(value: Decimal | None, inst: Any, coin: str | None) -> str:
+    """A fee, PnL or margin amount at its coin's precision, with the coin when known."""
+    if value is None:
+        return ""
+    places = coin_places(inst, coin) if inst is not None else None
+    text = fmt_decimal(value, places)
+    return f"{text} {coin}" if coin else text
+
+
+def _margin_coin(rec: Any, inst: Any) -> str | None:
+    return getattr(rec, "margin_coin", None) or (inst.margin_coin or inst.quote_coin if inst is not None else None)
+
+
+def _order_size(o: Any, inst: Any) -> str:
+    if inst is not None and not inst.product_type.is_futures and _value(o.order_type) == "market" \
+            and _value(o.side) == "buy":
+        return _coin(o.size, inst, inst.quote_coin)  # a spot market buy is sized in quote
+    return _size(o.size, inst)
 
 
 _ORDER_COLUMNS = (
     Column("Time", lambda o: fmt_ms(o.c_time), sort=lambda o: o.c_time),
     Column("Symbol", lambda o: o.symbol),
     Column("Market", _product),
-    Column("Side", lambda o: str(o.side), colour=_side_tone),
+    Column("Side", intent_of, colour=_intent_tone, tooltip=wire_of),
     Column("Type", _order_kind),
-    Column("Price", lambda o: fmt_decimal(o.price) or "market", numeric=True, sort=lambda o: o.price or 0),
-    Column("Size", lambda o: fmt_decimal(o.size), numeric=True, sort=lambda o: o.size),
-    Column("Filled", lambda o: fmt_decimal(o.filled_size), numeric=True, sort=lambda o: o.filled_size),
-    Column("Avg price", lambda o: fmt_decimal(o.avg_price), numeric=True, sort=lambda o: o.avg_price or 0),
+    Column("Price", lambda o, i: _price(o.price, i) or "market", numeric=True, sort=lambda o: o.price or 0,
+           with_instrument=True),
+    Column("Size", _order_size, numeric=True, sort=lambda o: o.size, with_instrument=True),
+    Column("Filled", lambda o, i: _size(o.filled_size, i), numeric=True, sort=lambda o: o.filled_size,
+           with_instrument=True),
+    Column("Avg price", lambda o, i: _price(o.avg_price, i), numeric=True, sort=lambda o: o.avg_price or 0,
+           with_instrument=True),
     Column("Status", lambda o: str(o.status).replace("_", " ")),
     Column("Client id", lambda o: o.client_oid or ""),
 )
@@ -72,12 +142,15 @@ class FillsModel(RecordTableModel):
         Column("Time", lambda f: fmt_ms(f.ts), sort=lambda f: f.ts),
         Column("Symbol", lambda f: f.symbol),
         Column("Market", _product),
-        Column("Side", lambda f: str(f.side), colour=_side_tone),
-        Column("Price", lambda f: fmt_decimal(f.price), numeric=True, sort=lambda f: f.price),
-        Column("Size", lambda f: fmt_decimal(f.size), numeric=True, sort=lambda f: f.size),
-        Column("Fee", lambda f: f"{fmt_decimal(f.fee)} {f.fee_coin}", numeric=True, sort=lambda f: f.fee),
+        Column("Side", intent_of, colour=_intent_tone, tooltip=wire_of),
+        Column("Price", lambda f, i: _price(f.price, i), numeric=True, sort=lambda f: f.price, with_instrument=True),
+        Column("Size", lambda f, i: _size(f.size, i), numeric=True, sort=lambda f: f.size, with_instrument=True),
+        Column("Fee", lambda f, i: _coin(f.fee, i, f.fee_coin), numeric=True, sort=lambda f: f.fee,
+               with_instrument=True),
         Column("Role", lambda f: "maker" if f.maker else "taker"),
-        Column("P&L", lambda f: fmt_decimal(f.profit), numeric=True, colour=lambda f: _pnl_tone(f.profit)),
+        Column("P&L", lambda f, i: _coin(f.profit, i, _margin_coin(f, i)) if f.profit is not None else "",
+               numeric=True, sort=lambda f: f.profit or 0, colour=lambda f: _pnl_tone(f.profit),
+               with_instrument=True),
         Column("Order id", lambda f: f.order_id),
     )
 
@@ -91,19 +164,36 @@ class PositionsModel(RecordTableModel):
     columns = (
         Column("Symbol", lambda p: p.symbol),
         Column("Side", lambda p: str(p.hold_side), colour=_side_tone),
-        Column("Size", lambda p: fmt_decimal(p.size), numeric=True, sort=lambda p: p.size),
-        Column("Entry", lambda p: fmt_decimal(p.entry_price), numeric=True, sort=lambda p: p.entry_price),
-        Column("Mark", lambda p: fmt_decimal(p.mark_price), numeric=True, sort=lambda p: p.mark_price),
-        Column("Unrealized P&L", lambda p: fmt_decimal(p.unrealized_pl), numeric=True,
-               sort=lambda p: p.unrealized_pl, colour=lambda p: _pnl_tone(p.unrealized_pl)),
-        Column("Margin", lambda p: fmt_decimal(p.margin), numeric=True, sort=lambda p: p.margin),
+        Column("Size", lambda p, i: _size(p.size, i), numeric=True, sort=lambda p: p.size, with_instrument=True),
+        Column("Entry", lambda p, i: _price(p.entry_price, i), numeric=True, sort=lambda p: p.entry_price,
+               with_instrument=True),
+        Column("Mark", lambda p, i: _price(p.mark_price, i), numeric=True, sort=lambda p: p.mark_price,
+               with_instrument=True),
+        Column("Unrealized P&L", lambda p, i: _coin(p.unrealized_pl, i, _margin_coin(p, i)), numeric=True,
+               sort=lambda p: p.unrealized_pl, colour=lambda p: _pnl_tone(p.unrealized_pl), with_instrument=True),
+        Column("Margin", lambda p, i: _coin(p.margin, i, _margin_coin(p, i)), numeric=True, sort=lambda p: p.margin,
+               with_instrument=True),
         Column("Leverage", lambda p: f"{p.leverage}x", numeric=True, sort=lambda p: p.leverage),
-        Column("Liq. price", lambda p: fmt_decimal(p.liquidation_price), numeric=True),
+        Column("Liq. price", lambda p, i: _price(p.liquidation_price, i), numeric=True,
+               sort=lambda p: p.liquidation_price or 0, with_instrument=True),
         Column("Mode", lambda p: f"{p.margin_mode} · {str(p.pos_mode).replace('_mode', '').replace('_', '-')}"),
     )
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(key=lambda p: (p.symbol, str(p.hold_side)), parent=parent)
+
+
+_STABLE = ("USDT", "USDC", "USD", "BUSD", "DAI")
+
+
+def _balance(b: Any, value: Decimal | None) -> str:
+    """A balance never shown larger than it is: cents for a stablecoin, at most 8 decimals for a coin."""
+    if value is None:
+        return ""
+    coin = getattr(b, "margin_coin", None) or getattr(b, "coin", "")
+    if coin.upper() in _STABLE:
+        return fmt_down(value, 2)
+    return fmt_decimal(Decimal(fmt_down(value, 8)))
 
 
 class BalancesModel(RecordTableModel):
@@ -112,11 +202,12 @@ class BalancesModel(RecordTableModel):
     columns = (
         Column("Account", lambda b: "Futures" if hasattr(b, "margin_coin") else "Spot"),
         Column("Coin", lambda b: getattr(b, "margin_coin", None) or b.coin),
-        Column("Available", lambda b: fmt_decimal(b.available), numeric=True, sort=lambda b: b.available),
-        Column("Frozen / locked", lambda b: fmt_decimal(b.frozen + b.locked) if hasattr(b, "frozen") else "",
+        Column("Available", lambda b: _balance(b, b.available), numeric=True, sort=lambda b: b.available),
+        Column("Frozen / locked", lambda b: _balance(b, b.frozen + b.locked) if hasattr(b, "frozen") else "",
                numeric=True),
-        Column("Equity / total", lambda b: fmt_decimal(b.equity if hasattr(b, "equity") else b.total), numeric=True),
-        Column("Unrealized P&L", lambda b: fmt_decimal(getattr(b, "unrealized_pl", None)), numeric=True,
+        Column("Equity / total", lambda b: _balance(b, b.equity if hasattr(b, "equity") else b.total),
+               numeric=True),
+        Column("Unrealized P&L", lambda b: _balance(b, getattr(b, "unrealized_pl", None)), numeric=True,
                colour=lambda b: _pnl_tone(getattr(b, "unrealized_pl", None))),
     )
 

@@ -47,6 +47,9 @@ class Column:
     numeric: bool = False
     sort: Callable[[Any], Any] | None = None
     colour: Callable[[Any], str | None] | None = None  # "up" | "down" | None
+    tooltip: Callable[[Any], str] | None = None
+    # Given, the text is shown at the precision of the record's instrument: text(rec, instrument or None).
+    with_instrument: bool = False
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -58,6 +61,8 @@ class RecordTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._records: list[Any] = []
         self._key = key
+        # key "PRODUCT_TYPE:SYMBOL" -> Instrument (or None): numbers are shown at their instrument's precision
+        self.instrument_of: Callable[[str], Any] = lambda _key: None
         self.up_colour = QColor("#1a9e5a")
         self.down_colour = QColor("#d64545")
 
@@ -90,6 +95,12 @@ class RecordTableModel(QAbstractTableModel):
 
     def clear(self) -> None:
         self.set_records([])
+
+    def _instrument(self, rec: Any) -> Any:
+        pt, symbol = getattr(rec, "product_type", None), getattr(rec, "symbol", None)
+        if pt is None or symbol is None:
+            return None
+        return self.instrument_of(f"{getattr(pt, 'value', pt)}:{symbol}")
 
     # -- Qt model API ------------------------------------------------------------------------------------------
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -124,7 +135,9 @@ class RecordTableModel(QAbstractTableModel):
         rec = self._records[index.row()]
         col = self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return col.text(rec)
+            return col.text(rec, self._instrument(rec)) if col.with_instrument else col.text(rec)
+        if role == Qt.ItemDataRole.ToolTipRole and col.tooltip is not None:
+            return col.tooltip(rec) or None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return self._alignment(col)
         if role == Qt.ItemDataRole.ForegroundRole and col.colour is not None:

@@ -36,10 +36,23 @@ from bitget_desktop.terminal.desk import (
 )
 from bitget_desktop.terminal.tasks import TaskSet
 from bitget_desktop.ui.trading.confirm import ConfirmDialog
-from bitget_desktop.ui.trading.model import DEFAULT_FAT_FINGER_PCT, MarketState, snap_field
-from bitget_desktop.ui.trading.numbers import fmt
+from bitget_desktop.ui.trading.model import (
+    DEFAULT_FAT_FINGER_PCT,
+    MarketState,
+    TicketResult,
+    favour_price,
+    quiet_amount,
+    snap_field,
+)
+from bitget_desktop.ui.trading.numbers import coin_places, fmt, fmt_size
+from bitget_desktop.ui.trading.widgets import reserve_lines
 
 log = logging.getLogger(__name__)
+
+# How the status line names a field when it lists why a click sent nothing.
+FIELD_NAMES = {"price": "price", "size": "size", "total": "total", "take_profit": "take profit",
+               "stop_loss": "stop loss", "force": "time in force", "leverage": "leverage"}
+
 
 def describe_bitget_error(exc: BaseException | None) -> str:
     """'[code] message — hint' with whatever of the three Bitget gave."""
@@ -85,6 +98,7 @@ class TicketBase(QWidget):
         self.timings: dict[str, float] = {}  # perf_counter marks of the last send (benchmark)
         self._states: dict[str, str] = {}
         self._initial_desk = desk  # taken by set_desk once the subclass has built its widgets
+        self._refused = False  # a click was refused: its reasons stay shown until the input changes
 
     # -- plumbing -------------------------------------------------------------------------------------------------
     def set_desk(self, desk: OrderDesk | None) -> None:
@@ -140,17 +154,78 @@ class TicketBase(QWidget):
 
     @Slot(object)
     def set_price(self, price: Decimal) -> None:
-        """A price clicked on the book or the chart: a limit order at that price (snapped to the tick)."""
+        """A price clicked on the book or the chart: a limit order at that price (on the tick, in the trader's
+        favour for the side on show)."""
         inst = self.instrument
         if inst is None or price is None:
             return
+        self.input_changed()
         if self.kind.value() is not OrderType.LIMIT:
             self.kind.set_value(OrderType.LIMIT)
             self._on_kind()
-        self.price.set_text(snap_field(inst, "price", fmt(Decimal(price))))
+        self.price.set_text(snap_field(inst, "price", fmt(Decimal(price)), buying=self._buying()))
         self._touched.add("price")
         self._price_set()
         self.revalidate()
+
+    def _buying(self, intent: Any = None) -> bool:
+        """Whether the order on show (or of ``intent``) buys: an off-tick price snaps down for a buy, up for a sell."""
+        raise NotImplementedError
+
+    # -- refusing a click, and keeping its reason until the input changes --------------------------------------
+    def input_changed(self) -> None:
+        """The trader changed something: a refused click's reasons give way to live validation again."""
+        if self._refused:
+            self._refused = False
+            if self.status_label.property("state") == "refused":
+                self._show("", "", "")
+
+    def _refuse(self, result: TicketResult | None, reason: str = "") -> None:
+        """A click that sends nothing: every reason next to its field, and 'Not sent: …' on the status line."""
+        self._refused = True
+        result = self.revalidate(show_all=True)
+        errors = result.errors if result is not None else {}
+        reasons = reason or "; ".join(dict.fromkeys(
+            f"{FIELD_NAMES[k]}: {v}" if k in FIELD_NAMES else v for k, v in errors.items()))
+        self._show("", "refused", f"Not sent: {reasons or 'the ticket is not ready'}")
+
+    def _snap_on_click(self, buying: bool) -> bool:
+        """An off-tick price at the click: snapped in the trader's favour and shown; the click sends nothing."""
+        inst = self.instrument
+        if inst is None or not self.price.edit.isEnabled():
+            return False
+        value = quiet_amount(self.price.text())
+        if value is None or inst.price_on_tick(value):
+            return False
+        snapped = favour_price(inst, value, buying)
+        if snapped <= 0:
+            return False
+        self.price.set_text(fmt(snapped, inst.price_places))
+        self._price_set()
+        self._refuse(None, f"the price {fmt(value)} is off the {fmt(inst.tick_size)} tick; it is now "
+                           f"{fmt(snapped, inst.price_places)} ({'down' if buying else 'up'}, in your favour). "
+                           "Check it and click again.")
+        return True
+
+    async def _submit(self, result: TicketResult, preview: str, title: str) -> bool:
+        """Send a valid order; one the fat-finger guard flags goes only after the trader says so explicitly."""
+        assert result.request is not None
+        if result.warning:
+            text = f"{result.warning}\n\n{self._confirm_text(result.request, preview)}"
+            dialog = ConfirmDialog("Price far from the market", text, live=self.live,
+                                   send_text="Send anyway", parent=self)
+            dialog.setObjectName("fatFingerConfirm")
+            if not await dialog.ask():
+                self._show("", "not-sent", f"Not sent: {result.warning}")
+                return False
+            return await self.send(result.request, preview, title=title, confirmed=True)
+        return await self.send(result.request, preview, title=title)
+
+    def _reset_status(self) -> None:
+        """Another market: the status line and the Cancel button belonged to the last one's order."""
+        self.last_oid = self.last_request = self.last_order = None
+        self._refused = False
+        self._show("", "", "")
 
     def _on_kind(self) -> None:
         """The order type changed: the subclass enables and labels its fields for it."""
@@ -202,13 +277,15 @@ class TicketBase(QWidget):
         """`self.preview` (what the order would be) and `self.form_error` (why it cannot be sent yet)."""
         self.preview = QLabel("", self)
         self.preview.setObjectName("preview")
-        self.preview.setWordWrap(True)
+        reserve_lines(self.preview, self.preview_lines)
         lay.addWidget(self.preview)
         self.form_error = QLabel("", self)
         self.form_error.setObjectName("fieldError")
-        self.form_error.setWordWrap(True)
+        reserve_lines(self.form_error, 2)
         self.form_error.hide()
         lay.addWidget(self.form_error)
+
+    preview_lines = 4  # the preview keeps this height whatever it says, so the buttons below never move
 
     def _add_cancel_all(self, lay: QVBoxLayout) -> None:
         self.cancel_all_button = QPushButton("Cancel all orders", self)
@@ -219,12 +296,11 @@ class TicketBase(QWidget):
 
     @staticmethod
     def _allow_post_only(tif: QComboBox, allowed: bool) -> None:
-        """A market order cannot be post-only: the choice is greyed out (and left if it was picked)."""
-        if not allowed and tif.currentData() is TimeInForce.POST_ONLY:
-            tif.setCurrentIndex(0)
-        for i in range(tif.count()):
-            tif.model().item(i).setEnabled(  # type: ignore[attr-defined]
-                allowed or tif.itemData(i) is not TimeInForce.POST_ONLY)
+        """Time in force is a limit order's: for a market order the box is disabled and back on GTC."""
+        if not allowed and tif.currentData() != TimeInForce.GTC:  # item data comes back as the plain str
+            tif.setCurrentIndex(tif.findData(TimeInForce.GTC.value))
+        tif.setEnabled(allowed)
+        tif.setToolTip("" if allowed else "A market order fills at once: time in force applies to limit orders")
 
     @staticmethod
     def _show_field_errors(fields: Mapping[str, Any], errors: Mapping[str, str], touched: set[str],
@@ -240,7 +316,7 @@ class TicketBase(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         self.status_label = QLabel("", row)
         self.status_label.setObjectName("orderStatus")
-        self.status_label.setWordWrap(True)
+        reserve_lines(self.status_label, 3)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.status_label, 1)
         self.cancel_button = QPushButton("Cancel", row)
@@ -270,7 +346,8 @@ class TicketBase(QWidget):
     def _confirm_text(self, req: OrderRequest, preview: str) -> str:
         return f"{preview}\n\nclientOid {req.client_oid}"
 
-    async def send(self, req: OrderRequest, preview: str, *, title: str = "Confirm order") -> bool:
+    async def send(self, req: OrderRequest, preview: str, *, title: str = "Confirm order",
+                   confirmed: bool = False) -> bool:
         """Confirm (if asked to), place through the desk; the status line follows the desk's action."""
         t_start = self.timings.get("click", time.perf_counter())
         desk = self.desk
@@ -278,7 +355,7 @@ class TicketBase(QWidget):
         if desk is None or reason is not None:
             self._show("", "not-sent", f"Not sent: {reason or 'not connected.'}")
             return False
-        if self.confirm:
+        if self.confirm and not confirmed:  # `confirmed`: the trader already confirmed (the fat-finger dialog)
             dialog = ConfirmDialog(title, self._confirm_text(req, preview), live=self.live, parent=self)
             if not await dialog.ask():
                 self._show("", "not-sent", "Not sent: cancelled in the confirmation.")
@@ -307,6 +384,8 @@ class TicketBase(QWidget):
                 self._show("", action.state, self._cancel_all_text(action))
             return
         inst = self.instrument
+        if inst is not None and (action.symbol != inst.symbol or action.product_type is not inst.product_type):
+            return  # another market's order: not this ticket's line
         if action.key not in self._states:
             if (action.order is not None and inst is not None and action.symbol == inst.symbol
                     and action.product_type is inst.product_type):
@@ -358,15 +437,26 @@ class TicketBase(QWidget):
         return f"Cancel-all on {a.symbol}: {a.detail}{refused}"
 
     def _order_text(self, o: Order) -> str:
-        inst = self.instrument
+        inst = self.instrument if self.instrument is not None and self.instrument.symbol == o.symbol else None
         unit = inst.base_coin if inst is not None else ""
-        filled = f"{fmt(o.filled_size)} of {fmt(o.size)}"
+        sp = inst.size_places if inst is not None else 18
+        quote = inst.quote_coin if inst is not None else ""
+        filled = f"{fmt_size(o.filled_size, sp)} of {fmt_size(o.size, sp)} {unit}"
         if not o.product_type.is_futures and o.order_type.value == "market" and o.side.value == "buy":
-            filled = f"{fmt(o.filled_size)} {unit} for {fmt(o.size)} {inst.quote_coin if inst else ''}"
-        avg = f" @ {fmt(o.avg_price)}" if o.avg_price else ""
+            filled = f"{fmt_size(o.filled_size, sp)} {unit} for {fmt(o.size, coin_places(inst, quote))} {quote}"
+        avg = f" @ {fmt(o.avg_price, inst.price_places if inst is not None else None)} {quote}" if o.avg_price else ""
         word = {OrderStatus.LIVE: "Live on the book", OrderStatus.PARTIALLY_FILLED: "Partially filled",
                 OrderStatus.FILLED: "Filled", OrderStatus.CANCELLED: "Cancelled"}[o.status]
-        return f"{word}: {filled}{avg}\norder {o.order_id} · clientOid {o.client_oid}"
+        why = ""
+        # The time in force as sent (not every order lookup reports it; Bitget's spot detail may leave it out).
+        req = self.last_request
+        force = req.force if req is not None and req.client_oid == o.client_oid else o.force
+        if o.status is OrderStatus.CANCELLED and force is TimeInForce.POST_ONLY and not o.filled_size:
+            why = " (post-only: it would have crossed the book and taken liquidity, so Bitget cancelled it)"
+        elif o.status is OrderStatus.CANCELLED and force in (TimeInForce.IOC, TimeInForce.FOK) \
+                and o.filled_size < o.size:
+            why = f" ({force.value.upper()}: the rest could not fill at once)"
+        return f"{word}: {filled}{avg}{why}\norder {o.order_id} · clientOid {o.client_oid}"
 
     # -- cancelling --------------------------------------------------------------------------------------------
     def _on_cancel_last(self) -> None:

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLayout, QVBoxL
 class ConfirmDialog(QDialog):
     """Shows what will be sent and asks Send / Cancel; `ask()` resolves to True only on Send."""
 
-    def __init__(self, title: str, text: str, *, live: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, text: str, *, live: bool = False, send_text: str = "Send order",
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("orderConfirm")
         self.setWindowTitle(title)
@@ -32,7 +33,9 @@ class ConfirmDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
         self.send_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.send_button.setText("Send order")
+        self.send_button.setText(send_text)
+        self.send_button.setObjectName("confirmSend")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName("confirmCancel")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)

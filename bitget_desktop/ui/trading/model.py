@@ -7,7 +7,7 @@ domain ``OrderRequest`` built by ``OrderRequest.build(..., strict=True)`` ever l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Mapping
 
 from bitget_desktop.domain.market import Instrument
@@ -23,7 +23,7 @@ from bitget_desktop.domain.trading import (
     TimeInForce,
     translate_intent,
 )
-from bitget_desktop.ui.trading.numbers import FieldError, fmt, parse_amount
+from bitget_desktop.ui.trading.numbers import WIDE, FieldError, coin_places, fmt, fmt_down, fmt_size, parse_amount
 
 __all__ = [
     "MarketState",
@@ -36,6 +36,8 @@ __all__ = [
     "build_perp",
     "link_fields",
     "snap_field",
+    "favour_price",
+    "sent_line",
     "spot_pct_fill",
     "perp_pct_size",
     "estimate_liquidation",
@@ -76,6 +78,15 @@ class MarketState:
             return self.mark
         return None
 
+    @property
+    def reference_name(self) -> str:
+        """What ``reference`` is, in words: 'last price', 'mid of bid and ask' or 'mark price'."""
+        if self.last is not None and self.last > 0:
+            return "last price"
+        if self.bid is not None and self.ask is not None and self.bid > 0 and self.ask > 0:
+            return "mid of bid and ask"
+        return "mark price"
+
     def taker_price(self, side: Side) -> Decimal | None:
         """Where a market order of ``side`` would start filling (best ask for a buy, best bid for a sell)."""
         p = self.ask if side is Side.BUY else self.bid
@@ -84,11 +95,15 @@ class MarketState:
 
 @dataclass(frozen=True, slots=True)
 class TicketResult:
-    """Either ``request`` (valid, snapped, ready to send) or ``errors`` (field -> reason); ``preview`` explains."""
+    """Either ``request`` (valid, snapped, ready to send) or ``errors`` (field -> reason); ``preview`` explains.
+
+    ``warning`` (the fat-finger guard) does not block the request: the ticket sends it only after the trader confirms.
+    """
 
     request: OrderRequest | None
     errors: Mapping[str, str] = field(default_factory=dict)
     preview: str = ""
+    warning: str = ""
 
     @property
     def ok(self) -> bool:
@@ -115,29 +130,74 @@ def _parse(errors: dict[str, str], field_name: str, text: str, *, required: bool
     return value
 
 
-def _check_price(errors: dict[str, str], field_name: str, inst: Instrument, price: Decimal) -> None:
-    if not inst.price_on_tick(price):
-        nearest = inst.snap_price(price)
-        errors[field_name] = f"not on the {fmt(inst.tick_size)} tick (nearest {fmt(nearest, inst.price_places)})"
+def favour_price(inst: Instrument, price: Decimal, buying: bool) -> Decimal:
+    """``price`` on the tick in the trader's favour: a buy rounds down, a sell rounds up (never against them)."""
+    return inst.snap_price(price, ROUND_FLOOR if buying else ROUND_CEILING)
+
+
+def _check_price(errors: dict[str, str], field_name: str, inst: Instrument, price: Decimal,
+                 buying: bool | None = None) -> None:
+    if inst.price_on_tick(price):
+        return
+    tick = fmt(inst.tick_size)
+    if buying is None:  # TP/SL: no side is "in favour"; name both neighbours
+        low, high = favour_price(inst, price, True), favour_price(inst, price, False)
+        errors[field_name] = (f"not on the {tick} tick: use {fmt(low, inst.price_places)} "
+                              f"or {fmt(high, inst.price_places)}")
+        return
+    snapped = favour_price(inst, price, buying)
+    errors[field_name] = (f"not on the {tick} tick: {fmt(snapped, inst.price_places)} "
+                          f"({'down' if buying else 'up'}, in your favour) on Enter or click")
 
 
 def _check_lot(errors: dict[str, str], field_name: str, inst: Instrument, size: Decimal) -> None:
-    if not inst.size_on_lot(size):
-        errors[field_name] = f"not a multiple of the lot {fmt(inst.lot_size)} (use {fmt(inst.snap_size(size))})"
-
-
-def _fat_finger(errors: dict[str, str], field_name: str, price: Decimal, ref: Decimal | None,
-                pct: Decimal | None) -> None:
-    if pct is None or pct <= 0:
+    if inst.size_on_lot(size):
         return
+    snapped = inst.snap_size(size)
+    if snapped > 0:
+        errors[field_name] = f"not a multiple of the lot {fmt(inst.lot_size)} (use {fmt(snapped)})"
+    else:
+        smallest = max(inst.lot_size, inst.min_size)
+        errors[field_name] = f"below the lot {fmt(inst.lot_size)}: the smallest size is {fmt(smallest)}"
+
+
+def _fat_finger(errors: dict[str, str], field_name: str, inst: Instrument, price: Decimal, market: MarketState,
+                pct: Decimal | None) -> str:
+    """The fat-finger warning for ``price`` ('' when within the guard); no market price at all is an error."""
+    if pct is None or pct <= 0:
+        return ""
+    ref = market.reference
     if ref is None or ref <= 0:
         errors[field_name] = "no market price yet to check this price against; wait a moment"
-        return
+        return ""
     off = abs(price - ref) / ref * _HUNDRED
-    if off > pct:
-        where = "above" if price > ref else "below"
-        errors[field_name] = (f"{off.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}% {where} the market "
-                              f"({fmt(ref)}); the limit is {fmt(pct)}%")
+    if off <= pct:
+        return ""
+    where = "above" if price > ref else "below"
+    return (f"Price {fmt(price, inst.price_places)} {inst.quote_coin} is "
+            f"{off.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}% {where} the {market.reference_name} "
+            f"{fmt(inst.snap_price(ref), inst.price_places)} {inst.quote_coin}; the fat-finger guard is "
+            f"{fmt(pct)}% (setting fat_finger_pct).")
+
+
+def sent_line(req: OrderRequest, inst: Instrument) -> str:
+    """Exactly what goes to the exchange, in one line: side, type, size, price, and for futures the reduce-only
+    flag and TP/SL ("Sends: BUY LIMIT 0.01 BTC at 92000.00 USDT · GTC")."""
+    size = (f"spend {fmt(req.size)} {inst.quote_coin}" if req.is_quote_sized
+            else f"{fmt(req.size)} {inst.base_coin}")
+    at = f" at {fmt(req.price, inst.price_places)} {inst.quote_coin}" if req.price is not None else ""
+    parts = [f"Sends: {req.side.value.upper()} {req.order_type.value.upper()} {size}{at}"]
+    if req.order_type is OrderType.LIMIT:
+        parts.append(req.force.value.upper().replace("_", "-"))
+    if req.product_type.is_futures:
+        if req.trade_side is not None:
+            parts.append(f"tradeSide {req.trade_side.value}")
+        parts.append("reduce-only" if req.reduce_only else "not reduce-only")
+        parts.append("TP " + (fmt(req.preset_take_profit, inst.price_places)
+                              if req.preset_take_profit is not None else "none"))
+        parts.append("SL " + (fmt(req.preset_stop_loss, inst.price_places)
+                              if req.preset_stop_loss is not None else "none"))
+    return " · ".join(parts)
 
 
 def _build(inst: Instrument, errors: dict[str, str], *, size_field: str = "size", **kw: object) -> OrderRequest | None:
@@ -183,31 +243,34 @@ def build_spot(inputs: SpotInputs, ctx: SpotContext, *, client_oid: str | None =
     side, otype = inputs.side, inputs.order_type
     market_buy = otype is OrderType.MARKET and side is Side.BUY
     price: Decimal | None = None
+    warning = ""
+    qp = min(coin_places(inst, inst.quote_coin), 2)  # quote amounts to spend or hold: cents
     if otype is OrderType.LIMIT:
         price = _parse(errors, "price", inputs.price, required=True, what="a price")
         if price is not None:
-            _check_price(errors, "price", inst, price)
-            _fat_finger(errors, "price", price, ctx.market.reference, ctx.fat_finger_pct)
-    elif inputs.force is TimeInForce.POST_ONLY:
-        errors["force"] = "post-only needs a limit order"
+            _check_price(errors, "price", inst, price, side is Side.BUY)
+            warning = _fat_finger(errors, "price", inst, price, ctx.market, ctx.fat_finger_pct)
+    elif inputs.force is not TimeInForce.GTC:
+        errors["force"] = "time in force applies to limit orders only"
     if market_buy:
         amount = _parse(errors, "total", inputs.total, required=True, what=f"the {inst.quote_coin} amount to spend")
         size = amount
         size_field = "total"
         if amount is not None and ctx.quote_available is not None and amount > ctx.quote_available:
-            errors["total"] = f"more than the {fmt(ctx.quote_available)} {inst.quote_coin} available"
+            errors["total"] = f"more than the {fmt_down(ctx.quote_available, qp)} {inst.quote_coin} available"
     else:
         size = _parse(errors, "size", inputs.size, required=True, what=f"a size in {inst.base_coin}")
         size_field = "size"
         if size is not None:
             _check_lot(errors, "size", inst, size)
             if side is Side.SELL and ctx.base_available is not None and size > ctx.base_available:
-                errors["size"] = f"more than the {fmt(ctx.base_available)} {inst.base_coin} available"
+                errors["size"] = (f"more than the {fmt_size(ctx.base_available, inst.size_places)} "
+                                  f"{inst.base_coin} available")
             if side is Side.BUY and price is not None and ctx.quote_available is not None:
                 need = price * size
                 if need > ctx.quote_available:
-                    errors["total"] = (f"needs {fmt(need, inst.price_places)} {inst.quote_coin}, "
-                                       f"{fmt(ctx.quote_available)} available")
+                    errors["total"] = (f"needs {fmt(need, qp)} {inst.quote_coin}, "
+                                       f"{fmt_down(ctx.quote_available, qp)} {inst.quote_coin} available")
     if errors:
         return TicketResult(None, errors)
     ref = ctx.market.taker_price(side) if otype is OrderType.MARKET else None
@@ -215,27 +278,32 @@ def build_spot(inputs: SpotInputs, ctx: SpotContext, *, client_oid: str | None =
                  force=inputs.force, client_oid=client_oid, last_price=ref)
     if req is None:
         return TicketResult(None, errors)
-    return TicketResult(req, {}, spot_preview(req, inst, ctx))
+    return TicketResult(req, {}, spot_preview(req, inst, ctx), warning)
 
 
 def spot_preview(req: OrderRequest, inst: Instrument, ctx: SpotContext) -> str:
+    return f"{sent_line(req, inst)}\n{_spot_explained(req, inst, ctx)}"
+
+
+def _spot_explained(req: OrderRequest, inst: Instrument, ctx: SpotContext) -> str:
+    qp = coin_places(inst, inst.quote_coin)
     verb = "Buy" if req.side is Side.BUY else "Sell"
     fee_rate = inst.taker_fee_rate if req.order_type is OrderType.MARKET else inst.maker_fee_rate
     if req.is_quote_sized:
         ref = ctx.market.taker_price(Side.BUY)
         about = f" (≈ {fmt(inst.snap_size(req.size / ref))} {inst.base_coin})" if ref else ""
         return (f"Market buy: spend {fmt(req.size)} {inst.quote_coin}{about} at the best asks · "
-                f"fee ≈ {fmt((req.size * fee_rate), inst.price_places)} {inst.quote_coin}")
+                f"fee ≈ {fmt((req.size * fee_rate), qp)} {inst.quote_coin}")
     if req.price is None:
         ref = ctx.market.taker_price(req.side)
-        value = f" ≈ {fmt(req.size * ref, inst.price_places)} {inst.quote_coin}" if ref else ""
+        value = f" ≈ {fmt(req.size * ref, qp)} {inst.quote_coin}" if ref else ""
         return f"Market {verb.lower()} {fmt(req.size)} {inst.base_coin}{value} at the best bids"
     notional = req.price * req.size
     tif = {TimeInForce.GTC: "good till cancelled", TimeInForce.POST_ONLY: "post-only (maker or cancelled)",
            TimeInForce.IOC: "immediate or cancel", TimeInForce.FOK: "fill or kill"}[req.force]
     return (f"{verb} {fmt(req.size)} {inst.base_coin} at {fmt(req.price, inst.price_places)} = "
             f"{_total_text(inst, notional)} "
-            f"{inst.quote_coin} · {tif} · fee ≈ {fmt(notional * fee_rate, inst.price_places)} {inst.quote_coin}")
+            f"{inst.quote_coin} · {tif} · fee ≈ {fmt(notional * fee_rate, qp)} {inst.quote_coin}")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -293,15 +361,18 @@ def build_perp(inputs: PerpInputs, ctx: PerpContext, *, client_oid: str | None =
     wire = translate_intent(intent, mode)
     closing = _closes(intent)
     if not (inst.min_leverage <= ctx.leverage <= max(inst.max_leverage, inst.min_leverage)):
-        errors["leverage"] = f"between {inst.min_leverage}x and {inst.max_leverage}x"
+        errors["leverage"] = (f"leverage {ctx.leverage}x is over {inst.symbol}'s maximum of {inst.max_leverage}x"
+                              if ctx.leverage > inst.max_leverage else
+                              f"leverage must be {inst.min_leverage}x to {inst.max_leverage}x")
     price: Decimal | None = None
+    warning = ""
     if inputs.order_type is OrderType.LIMIT:
         price = _parse(errors, "price", inputs.price, required=True, what="a price")
         if price is not None:
-            _check_price(errors, "price", inst, price)
-            _fat_finger(errors, "price", price, ctx.market.reference, ctx.fat_finger_pct)
-    elif inputs.force is TimeInForce.POST_ONLY:
-        errors["force"] = "post-only needs a limit order"
+            _check_price(errors, "price", inst, price, _goes_long(intent))
+            warning = _fat_finger(errors, "price", inst, price, ctx.market, ctx.fat_finger_pct)
+    elif inputs.force is not TimeInForce.GTC:
+        errors["force"] = "time in force applies to limit orders only"
     size = _parse(errors, "size", inputs.size, required=True, what=f"a size in {inst.base_coin}")
     if size is not None:
         _check_lot(errors, "size", inst, size)
@@ -312,20 +383,21 @@ def build_perp(inputs: PerpInputs, ctx: PerpContext, *, client_oid: str | None =
             if closing is not None:
                 errors[name] = "only on an opening order"
             else:
-                _check_price(errors, name, inst, value)
+                _check_price(errors, name, inst, value)  # TP/SL: refused off the tick, both neighbours named
     if closing is not None and size is not None and ctx.positions is not None:
         held = ctx.positions.get(closing, Decimal(0))
         if held <= 0:
             errors["size"] = f"no {closing.value} position to close"
         elif size > held:
-            errors["size"] = f"more than the {fmt(held)} {inst.base_coin} {closing.value} position"
+            errors["size"] = (f"more than the {fmt_size(held, inst.size_places)} {inst.base_coin} "
+                              f"{closing.value} position")
     entry = price if price is not None else ctx.market.taker_price(Side.BUY if _goes_long(intent) else Side.SELL)
     if closing is None and size is not None and entry is not None and ctx.available is not None and ctx.leverage > 0:
         notional = entry * size
         need = notional / ctx.leverage + notional * inst.taker_fee_rate
         if need > ctx.available:
             errors["size"] = (f"needs ≈ {fmt(need, 2)} {inst.margin_coin or inst.quote_coin} margin and fee, "
-                              f"{fmt(ctx.available, 2)} available")
+                              f"{fmt_down(ctx.available, 2)} available")
     if errors:
         return TicketResult(None, errors)
     req = _build(inst, errors, side=wire.side, order_type=inputs.order_type, size=size, price=price,
@@ -334,7 +406,7 @@ def build_perp(inputs: PerpInputs, ctx: PerpContext, *, client_oid: str | None =
                  preset_stop_loss=sl, last_price=entry, position_mode=mode)
     if req is None:
         return TicketResult(None, errors)
-    return TicketResult(req, {}, perp_preview(req, intent, ctx, entry))
+    return TicketResult(req, {}, perp_preview(req, intent, ctx, entry), warning)
 
 
 def _mode_name(mode: PositionMode) -> str:
@@ -360,8 +432,6 @@ def estimate_liquidation(entry: Decimal, size: Decimal, *, long: bool, leverage:
 def perp_preview(req: OrderRequest, intent: Intent, ctx: PerpContext, entry: Decimal | None) -> str:
     inst = ctx.instrument
     coin = inst.margin_coin or inst.quote_coin
-    wire = f"side={req.side.value}" + (f", tradeSide={req.trade_side.value}" if req.trade_side else "") + (
-        ", reduceOnly=YES" if req.reduce_only else "")
     at = f"at {fmt(req.price, inst.price_places)}" if req.price is not None else "at market"
     closing = _closes(intent)
     if closing is not None:
@@ -376,18 +446,19 @@ def perp_preview(req: OrderRequest, intent: Intent, ctx: PerpContext, entry: Dec
             held = (ctx.positions or {}).get(opposite, Decimal(0))
             if held > 0:
                 what = (f"{'Buys' if direction == 'LONG' else 'Sells'} {fmt(req.size)} {inst.base_coin} {at}: "
-                        f"first reduces your {opposite.value.upper()} of {fmt(held)}, any rest goes {direction}")
+                        f"first reduces your {opposite.value.upper()} of {fmt_size(held, inst.size_places)}, "
+                        f"any rest goes {direction}")
             else:
                 what = f"{'Buys' if direction == 'LONG' else 'Sells'} {fmt(req.size)} {inst.base_coin} {at}: " \
                        f"opens or adds to a {direction}"
-    parts = [f"{_mode_name(ctx.position_mode).capitalize()} ({wire}): {what}"]
+    parts = [f"{sent_line(req, inst)}\n{_mode_name(ctx.position_mode).capitalize()}: {what}"]
     if entry is not None:
         notional = entry * req.size
         fee_rate = inst.taker_fee_rate if req.order_type is OrderType.MARKET else inst.maker_fee_rate
         parts.append(f"Cost ≈ {fmt(notional, 2)} {coin}")
         if closing is None:
             parts.append(f"margin ≈ {fmt(notional / ctx.leverage, 2)} {coin} ({ctx.leverage}x {ctx.margin_mode.value})")
-        parts.append(f"fee ≈ {fmt(notional * fee_rate, 4)} {coin}")
+        parts.append(f"fee ≈ {fmt(notional * fee_rate, coin_places(inst, coin))} {coin}")
         if closing is None:
             liq = estimate_liquidation(entry, req.size, long=_goes_long(intent), leverage=ctx.leverage,
                                        margin_mode=ctx.margin_mode, available=ctx.available,
@@ -395,11 +466,7 @@ def perp_preview(req: OrderRequest, intent: Intent, ctx: PerpContext, entry: Dec
             if liq is not None:
                 parts.append("liq. ≈ " + (fmt(inst.snap_price(liq), inst.price_places) if liq > 0
                                           else "none (the balance covers the whole position)"))
-    if req.preset_take_profit is not None:
-        parts.append(f"TP {fmt(req.preset_take_profit, inst.price_places)}")
-    if req.preset_stop_loss is not None:
-        parts.append(f"SL {fmt(req.preset_stop_loss, inst.price_places)}")
-    return " · ".join(parts)
+    return " · ".join(parts)  # TP/SL are on the Sends line
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -435,16 +502,18 @@ def link_fields(inst: Instrument, edited: str, price: str, size: str, total: str
 def _total_text(inst: Instrument, value: Decimal) -> str:
     """A quote total as shown: the quote amount's precision capped at the price's (rounded down)."""
     places = min(inst.quote_places if inst.quote_places is not None else inst.price_places, inst.price_places)
-    return fmt(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN))
+    return fmt(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN, context=WIDE))
 
 
-def snap_field(inst: Instrument, name: str, text: str) -> str:
-    """The field text snapped to the instrument (price to the nearest tick, size down to the lot)."""
+def snap_field(inst: Instrument, name: str, text: str, *, buying: bool = True) -> str:
+    """The field text snapped to the instrument: a price to the tick in the trader's favour (``buying`` rounds down,
+    selling rounds up), a size down to the lot. TP/SL are left as typed (refused off the tick: no side is 'in
+    favour' of a trigger), as is anything that would snap to zero."""
     v = quiet_amount(text)
     if v is None:
         return text
-    if name in ("price", "take_profit", "stop_loss"):
-        snapped = inst.snap_price(v)
+    if name == "price":
+        snapped = favour_price(inst, v, buying)
         return fmt(snapped, inst.price_places) if snapped > 0 else text
     if name == "size":
         snapped = inst.snap_size(v)

@@ -30,6 +30,7 @@ from bitget_desktop.domain.trading import (
     OrderType,
     Position,
     PositionMode,
+    TimeInForce,
 )
 from bitget_desktop.terminal.desk import OrderDesk
 from bitget_desktop.ui.trading.base import TicketBase, describe_bitget_error
@@ -43,13 +44,14 @@ from bitget_desktop.ui.trading.model import (
     quiet_amount,
     snap_field,
 )
-from bitget_desktop.ui.trading.numbers import fmt
+from bitget_desktop.ui.trading.numbers import coin_places, fmt, fmt_down
 from bitget_desktop.ui.trading.positions import PositionActions
 from bitget_desktop.ui.trading.spot_ticket import TIF_LABELS
-from bitget_desktop.ui.trading.widgets import AmountField, Segmented
+from bitget_desktop.ui.trading.widgets import AmountField, Segmented, reserve_lines
 
 MODE_SWITCH_HINT = ("Bitget switches one-way/hedge for the whole USDT-M account only when no position is open and "
                     "no order is pending: close the positions and cancel the orders first.")
+LEVERAGE_TYPING_MAX = 1000
 MARGIN_SWITCH_HINT = "Bitget changes the margin mode of a symbol only while it has no position and no open order."
 
 INTENT_LABELS = {
@@ -71,11 +73,12 @@ class PositionRow(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 2, 0, 2)
         outer.setSpacing(2)
-        upl = f"{pos.unrealized_pl:+.2f}" if pos.unrealized_pl else "0.00"
+        coin = inst.margin_coin or inst.quote_coin
+        upl = f"{pos.unrealized_pl:+.{coin_places(inst, coin)}f} {coin}" if pos.unrealized_pl else f"0 {coin}"
         liq = f" · liq. {fmt(pos.liquidation_price, inst.price_places)}" if pos.liquidation_price else ""
-        self.label = QLabel(f"{pos.hold_side.value.upper()} {fmt(pos.size)} {inst.base_coin} @ "
-                            f"{fmt(pos.entry_price, inst.price_places)} · {pos.leverage}x {pos.margin_mode.value}"
-                            f" · uPnL {upl}{liq}", self)
+        self.label = QLabel(f"{pos.hold_side.value.upper()} {fmt(pos.size, inst.size_places)} {inst.base_coin} @ "
+                            f"{fmt(pos.entry_price, inst.price_places)} {inst.quote_coin} · {pos.leverage}x "
+                            f"{pos.margin_mode.value} · uPnL {upl}{liq}", self)
         self.label.setWordWrap(True)
         self.label.setProperty("tone", "buy" if pos.hold_side is HoldSide.LONG else "sell")
         outer.addWidget(self.label)
@@ -100,6 +103,7 @@ class PerpTicket(TicketBase):
     """Order entry for one USDT-M perpetual; `set_price` takes clicks from the book or the chart."""
 
     refreshed = Signal()  # account, positions and ticker were read from the exchange
+    preview_lines = 8
 
     def __init__(self, desk: OrderDesk | None = None, **kw: Any) -> None:
         super().__init__(desk, **kw)
@@ -138,15 +142,25 @@ class PerpTicket(TicketBase):
         self.leverage_spin = QSpinBox(self)
         self.leverage_spin.setObjectName("leverage")
         self.leverage_spin.setSuffix("x")
-        self.leverage_spin.setRange(1, 125)
+        # The box takes more than any instrument allows so that a typed 200 is refused with a reason rather than
+        # silently clamped; the maximum is shown beside it.
+        self.leverage_spin.setRange(1, LEVERAGE_TYPING_MAX)
         self.leverage_spin.setValue(10)
         grid.addWidget(self.leverage_spin, 2, 1)
+        self.leverage_max = QLabel("max —", self)
+        self.leverage_max.setObjectName("muted")
+        grid.addWidget(self.leverage_max, 2, 3)
         self.leverage_set = QPushButton("Set", self)
         self.leverage_set.setObjectName("setLeverage")
         self.leverage_set.setToolTip("Send this leverage to Bitget for the symbol")
         grid.addWidget(self.leverage_set, 2, 2)
         grid.setColumnStretch(1, 1)
         lay.addLayout(grid)
+        self.leverage_error = QLabel("", self)
+        self.leverage_error.setObjectName("fieldError")
+        reserve_lines(self.leverage_error, 1)
+        self.leverage_error.hide()
+        lay.addWidget(self.leverage_error)
         self.reported = QLabel("Bitget reports: —", self)
         self.reported.setObjectName("muted")
         self.reported.setWordWrap(True)
@@ -219,10 +233,12 @@ class PerpTicket(TicketBase):
         self.mode_toggle.changed.connect(self._on_mode_clicked)
         self.margin_toggle.changed.connect(self._on_margin_clicked)
         self.leverage_set.clicked.connect(self._on_leverage_clicked)
-        self.leverage_spin.valueChanged.connect(lambda _v: self.revalidate())
-        self.kind.changed.connect(lambda _v: self._on_kind())
+        self.leverage_spin.valueChanged.connect(lambda _v: self._on_leverage_typed())
+        self.kind.changed.connect(lambda _v: (self.input_changed(), self._on_kind()))
+        self.tif.activated.connect(lambda _i: self.input_changed())
         self.tif.currentIndexChanged.connect(lambda _i: self.revalidate())
-        self.reduce_only.toggled.connect(lambda _c: self._set_preview_intent(self.preview_intent))
+        self.reduce_only.toggled.connect(lambda _c: (self.input_changed(),
+                                                     self._set_preview_intent(self.preview_intent)))
         for f in self._fields.values():
             f.edited.connect(self._on_edited)
             f.finished.connect(self._on_finished)
@@ -269,12 +285,16 @@ class PerpTicket(TicketBase):
                 f.set_text("")
                 f.set_error(None)
             self._touched.clear()
+            self._reset_status()
             self._rebuild_positions()
         coin = inst.margin_coin or inst.quote_coin
         for f in (self.price, self.take_profit, self.stop_loss):
             f.set_unit(inst.quote_coin)
         self.size.set_unit(inst.base_coin)
-        self.leverage_spin.setRange(max(1, inst.min_leverage), max(inst.max_leverage, inst.min_leverage, 1))
+        self.leverage_spin.setMinimum(max(1, inst.min_leverage))
+        self.leverage_max.setText(f"max {max(inst.max_leverage, inst.min_leverage, 1)}x")
+        self.leverage_max.setToolTip(f"{inst.symbol} allows {inst.min_leverage}x to {inst.max_leverage}x")
+        self._on_leverage_typed()
         self.available_label.setText(f"Available: — {coin}")
         self.cancel_all_button.setText(f"Cancel all {inst.symbol} orders")
         self._show_market(inst)
@@ -300,7 +320,7 @@ class PerpTicket(TicketBase):
         for a in accounts:
             if isinstance(a, FuturesAccount) and a.margin_coin.upper() == (inst.margin_coin or "").upper():
                 self.available = a.open_available
-                self.available_label.setText(f"Available: {fmt(a.open_available, 2)} {a.margin_coin}")
+                self.available_label.setText(f"Available: {fmt_down(a.open_available, 2)} {a.margin_coin}")
         self.revalidate()
 
     def set_positions(self, positions: Iterable[Position]) -> None:
@@ -380,6 +400,8 @@ class PerpTicket(TicketBase):
             self.leverage_spin.blockSignals(True)
             self.leverage_spin.setValue(self.leverage)
             self.leverage_spin.blockSignals(False)
+            self.leverage_error.setText("")  # the box shows what Bitget reports: no typed value to refuse now
+            self.leverage_error.hide()
         self.reported.setText("Bitget reports: " + (" · ".join(parts) if parts else "—"))
 
     def _note(self, text: str) -> None:
@@ -432,7 +454,33 @@ class PerpTicket(TicketBase):
         self.revalidate()
         return self.margin_mode is mode
 
+    def leverage_problem(self) -> str:
+        """Why the leverage in the box cannot be set ('' when it can)."""
+        inst = self.instrument
+        value = self.leverage_spin.value()
+        if inst is None:
+            return ""
+        top = max(inst.max_leverage, inst.min_leverage, 1)
+        if value > top:
+            return f"{value}x is over {inst.symbol}'s maximum of {top}x"
+        if value < inst.min_leverage:
+            return f"{value}x is under {inst.symbol}'s minimum of {inst.min_leverage}x"
+        return ""
+
+    def _on_leverage_typed(self) -> None:
+        problem = self.leverage_problem()
+        typed = self.leverage_spin.value()
+        if not problem and self.leverage is not None and typed != self.leverage:
+            problem = f"not set: orders use Bitget's {self.leverage}x until you click Set"
+        self.leverage_error.setText(problem)
+        self.leverage_error.setVisible(bool(problem))
+        self.revalidate()
+
     def _on_leverage_clicked(self) -> None:
+        problem = self.leverage_problem()
+        if problem:
+            self._note(f"Leverage not sent: {problem}.")
+            return
         self.spawn(self.set_leverage(self.leverage_spin.value()), "leverage")
 
     async def set_leverage(self, leverage: int) -> bool:
@@ -465,6 +513,7 @@ class PerpTicket(TicketBase):
         self.revalidate()
 
     def _on_edited(self, name: str) -> None:
+        self.input_changed()
         self._touched.add(name)
         if name == "size":
             self._clear_slider()
@@ -475,12 +524,13 @@ class PerpTicket(TicketBase):
         fld = self._fields.get(name)
         if inst is None or fld is None or not fld.edit.isEnabled():
             return
-        snapped = snap_field(inst, name, fld.text())
+        snapped = snap_field(inst, name, fld.text(), buying=self._buying())
         if snapped != fld.text():
             fld.set_text(snapped)
             self.revalidate()
 
     def _on_slider(self, value: int) -> None:
+        self.input_changed()
         self.pct_label.setText(f"{value}%")
         inst = self.instrument
         if inst is None:
@@ -499,12 +549,18 @@ class PerpTicket(TicketBase):
                 return Intent.SELL_REDUCE
         return intent
 
+    def _buying(self, intent: Any = None) -> bool:
+        return self._effective_intent(intent or self.preview_intent) in (
+            Intent.OPEN_LONG, Intent.BUY, Intent.CLOSE_SHORT, Intent.BUY_REDUCE)
+
     def _set_preview_intent(self, intent: Intent) -> None:
         self.preview_intent = intent
         self.revalidate()
 
     def inputs(self, intent: Intent) -> PerpInputs:
-        return PerpInputs(self._effective_intent(intent), self.kind.value(), self.tif.currentData(),  # type: ignore
+        limit = self.kind.value() is OrderType.LIMIT  # time in force is a limit order's; a market order goes GTC
+        force = TimeInForce(self.tif.currentData()) if limit else TimeInForce.GTC
+        return PerpInputs(self._effective_intent(intent), self.kind.value(), force,  # type: ignore
                           self.price.text(), self.size.text(), self.take_profit.text(), self.stop_loss.text())
 
     def context(self) -> PerpContext:
@@ -531,7 +587,7 @@ class PerpTicket(TicketBase):
         if result is None:
             return None
         errors = dict(result.errors)
-        self._show_field_errors(self._fields, errors, self._touched, show_all)
+        self._show_field_errors(self._fields, errors, self._touched, show_all or self._refused)
         other = [errors[k] for k in ("form", "leverage", "force") if k in errors]
         self.form_error.setText(" · ".join(other))
         self.form_error.setVisible(bool(other))
@@ -539,18 +595,20 @@ class PerpTicket(TicketBase):
         if self.reduce_only.isChecked() and self.preview_intent in (Intent.BUY, Intent.SELL):
             label = ("Buy" if self.preview_intent is Intent.BUY else "Sell") + " (reduce-only)"
         self.preview.setText(f"{label}: {result.preview}" if result.preview else f"{label}: fill in the order")
+        self.preview.setToolTip(self.preview.text())  # the whole text, should a narrow dock clip the box
         return result
 
     def _on_intent(self, intent: Intent) -> None:
         self.timings = {"click": time.perf_counter()}
         self.preview_intent = intent
+        if self._snap_on_click(self._buying(intent)):
+            return
         result = self.validate(intent)
         if result is None or result.request is None:
-            self.revalidate(show_all=True)
+            self._refuse(result)
             return
         self.revalidate()
-        self.spawn(self.send(result.request, f"{INTENT_LABELS[intent]}: {result.preview}",
-                             title="Confirm futures order"), "send")
+        self.spawn(self._submit(result, self.preview.text(), "Confirm futures order"), "send")
 
     # -- positions --------------------------------------------------------------------------------------------
     def _rebuild_positions(self) -> None:

@@ -15,7 +15,7 @@ from bitget_desktop.domain.trading import HoldSide, Position
 from bitget_desktop.terminal.desk import NOT_SENT, REJECTED, OrderDesk
 from bitget_desktop.terminal.tasks import TaskSet
 from bitget_desktop.ui.trading.base import describe_bitget_error
-from bitget_desktop.ui.trading.numbers import fmt
+from bitget_desktop.ui.trading.numbers import fmt, fmt_size
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,8 @@ class PositionActions(QObject):
             self.failed.emit(f"Reverse {position.symbol} {position.hold_side.value}: {describe_bitget_error(exc)}")
             return False
         other = "short" if position.hold_side is HoldSide.LONG else "long"
-        self.done.emit(f"Reversed {position.symbol}: closed {fmt(closed.filled_size)} {position.hold_side.value} "
+        self.done.emit(f"Reversed {position.symbol}: closed {fmt_size(closed.filled_size, inst.size_places)} "
+                       f"{inst.base_coin} {position.hold_side.value} "
                        f"(order {closed.order_id}), opening {other} acknowledged (order {opened.order_id})")
         return True
 

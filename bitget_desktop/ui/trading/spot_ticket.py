@@ -24,8 +24,8 @@ from bitget_desktop.ui.trading.model import (
     snap_field,
     spot_pct_fill,
 )
-from bitget_desktop.ui.trading.numbers import fmt
-from bitget_desktop.ui.trading.widgets import AmountField, Segmented
+from bitget_desktop.ui.trading.numbers import coin_places, fmt, fmt_down, fmt_size
+from bitget_desktop.ui.trading.widgets import AmountField, Segmented, reserve_lines
 
 TIF_LABELS = ((TimeInForce.GTC, "GTC · good till cancelled"), (TimeInForce.POST_ONLY, "Post-only · maker or cancel"),
               (TimeInForce.IOC, "IOC · fill now, cancel the rest"), (TimeInForce.FOK, "FOK · fill all now or nothing"))
@@ -78,12 +78,13 @@ class SpotTicket(TicketBase):
         lay.addLayout(tif_row)
         self.tif_error = QLabel("", self)
         self.tif_error.setObjectName("fieldError")
+        reserve_lines(self.tif_error, 1)
         self.tif_error.hide()
         lay.addWidget(self.tif_error)
 
         self.note = QLabel("", self)
         self.note.setObjectName("muted")
-        self.note.setWordWrap(True)
+        reserve_lines(self.note, 3)
         lay.addWidget(self.note)
         self._add_preview(lay)
 
@@ -95,12 +96,13 @@ class SpotTicket(TicketBase):
         self._add_cancel_all(lay)
         lay.addStretch(1)
 
-        self.side.changed.connect(lambda _v: self._on_mode())
-        self.kind.changed.connect(lambda _v: self._on_mode())
+        self.side.changed.connect(lambda _v: self._on_user_mode())
+        self.kind.changed.connect(lambda _v: self._on_user_mode())
         for f in (self.price, self.size, self.total):
             f.edited.connect(self._on_edited)
             f.finished.connect(self._on_finished)
         self.slider.valueChanged.connect(self._on_slider)
+        self.tif.activated.connect(lambda _i: self.input_changed())
         self.tif.currentIndexChanged.connect(lambda _i: self.revalidate())
         self.submit.clicked.connect(self._on_submit)
         self._on_mode()
@@ -118,6 +120,7 @@ class SpotTicket(TicketBase):
                 f.set_text("")
                 f.set_error(None)
             self._touched.clear()
+            self._reset_status()
             self.slider.blockSignals(True)
             self.slider.setValue(0)
             self.slider.blockSignals(False)
@@ -181,12 +184,20 @@ class SpotTicket(TicketBase):
         if inst is None or self.quote_available is None:
             self.available.setText("Available: —")
             return
-        qp = min(inst.quote_places or inst.price_places, 8)
-        self.available.setText(f"Available: {fmt(self.quote_available, 2 if qp >= 2 else qp)} {inst.quote_coin}"
-                               f"  ·  {fmt(self.base_available, inst.size_places)} {inst.base_coin}")
+        qp = min(coin_places(inst, inst.quote_coin), 2)
+        self.available.setText(f"Available: {fmt_down(self.quote_available, qp)} {inst.quote_coin}"
+                               f"  ·  {fmt_size(self.base_available or Decimal(0), inst.size_places)} "
+                               f"{inst.base_coin}")
 
     def _on_kind(self) -> None:
         self._on_mode()  # spot fields follow side and kind together
+
+    def _on_user_mode(self) -> None:
+        self.input_changed()
+        self._on_mode()
+
+    def _buying(self, intent: Any = None) -> bool:
+        return self.side.value() is Side.BUY
 
     def _on_mode(self) -> None:
         inst = self.instrument
@@ -226,6 +237,7 @@ class SpotTicket(TicketBase):
         self.revalidate()
 
     def _on_edited(self, name: str) -> None:
+        self.input_changed()
         self._touched.add(name)
         if name in ("size", "total"):
             self._anchor = name
@@ -239,7 +251,7 @@ class SpotTicket(TicketBase):
             return
         fld = {"price": self.price, "size": self.size}.get(name)
         if fld is not None and fld.edit.isEnabled():
-            snapped = snap_field(inst, name, fld.text())
+            snapped = snap_field(inst, name, fld.text(), buying=self._buying())
             if snapped != fld.text():
                 fld.set_text(snapped)
                 self._relink(name)
@@ -264,6 +276,7 @@ class SpotTicket(TicketBase):
             fld.set_text(text)
 
     def _on_slider(self, value: int) -> None:
+        self.input_changed()
         inst = self.instrument
         self.pct_label.setText(f"{value}%")
         if inst is None:
@@ -286,7 +299,9 @@ class SpotTicket(TicketBase):
 
     # -- validation and sending -------------------------------------------------------------------------------
     def inputs(self) -> SpotInputs:
-        return SpotInputs(self.side.value(), self.kind.value(), self.tif.currentData(),  # type: ignore[arg-type]
+        limit = self.kind.value() is OrderType.LIMIT  # time in force is a limit order's; a market order goes GTC
+        force = TimeInForce(self.tif.currentData()) if limit else TimeInForce.GTC
+        return SpotInputs(self.side.value(), self.kind.value(), force,  # type: ignore[arg-type]
                           self.price.text(), self.size.text(), self.total.text())
 
     def context(self) -> SpotContext:
@@ -306,20 +321,23 @@ class SpotTicket(TicketBase):
             return None
         errors = dict(result.errors)
         self._show_field_errors({"price": self.price, "size": self.size, "total": self.total}, errors,
-                                self._touched, show_all)
+                                self._touched, show_all or self._refused)
         self.tif_error.setText(errors.get("force", ""))
         self.tif_error.setVisible("force" in errors)
         self.form_error.setText(errors.get("form", ""))
         self.form_error.setVisible("form" in errors)
         self.preview.setText(result.preview)
+        self.preview.setToolTip(result.preview)
         self.preview.setVisible(bool(result.preview))
         self.submit.setEnabled(self.blocked_reason() is None)
         return result
 
     def _on_submit(self) -> None:
         self.timings = {"click": time.perf_counter()}
+        if self._snap_on_click(self._buying()):
+            return
         result = self.validate()
         if result is None or result.request is None:
-            self.revalidate(show_all=True)
+            self._refuse(result)
             return
-        self.spawn(self.send(result.request, result.preview, title="Confirm spot order"), "send")
+        self.spawn(self._submit(result, result.preview, "Confirm spot order"), "send")

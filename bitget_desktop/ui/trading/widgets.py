@@ -8,6 +8,19 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QPus
 from bitget_desktop.ui import theme
 
 
+def reserve_lines(label: QLabel, lines: int) -> QLabel:
+    """Give ``label`` a fixed height of ``lines`` text lines, kept while hidden or empty, so that text appearing in it
+    never moves the widgets below (a click aimed at a field or button lands where it was aimed)."""
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    m = label.contentsMargins()
+    label.setFixedHeight(label.fontMetrics().lineSpacing() * lines + m.top() + m.bottom() + 2)
+    policy = label.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    label.setSizePolicy(policy)
+    return label
+
+
 class AmountField(QWidget):
     """A line edit with a unit on its right and a one-line reason under it when the value cannot be used."""
 
@@ -38,7 +51,7 @@ class AmountField(QWidget):
         outer.addLayout(row)
         self.error = QLabel("", self)
         self.error.setObjectName("fieldError")
-        self.error.setWordWrap(True)
+        reserve_lines(self.error, 2)  # room for the reason is kept: a reason appearing moves nothing
         self.error.hide()
         outer.addWidget(self.error)
 
@@ -54,6 +67,7 @@ class AmountField(QWidget):
 
     def set_error(self, reason: str | None) -> None:
         self.error.setText(reason or "")
+        self.error.setToolTip(reason or "")
         self.error.setVisible(bool(reason))
         self.edit.setProperty("invalid", bool(reason))
         self.edit.style().unpolish(self.edit)

@@ -11,7 +11,9 @@ from bitget_desktop.domain.market import ProductType
 from bitget_desktop.domain.trading import OrderType, Side, TimeInForce
 from bitget_desktop.ui.trading.spot_ticket import SpotTicket
 
-from .conftest import desk_for, KEY, sim_order, wait_signal, wait_state
+from bitget_desktop.ui.trading.confirm import ConfirmDialog
+
+from .conftest import desk_for, KEY, sim_order, wait_signal, wait_state, wait_until
 
 D = Decimal
 
@@ -39,9 +41,24 @@ def type_into(qtbot: Any, field: Any, text: str) -> None:
 
 async def click_and_ack(qtbot: Any, ticket: SpotTicket) -> tuple[str, str]:
     qtbot.mouseClick(ticket.submit, Qt.MouseButton.LeftButton)
-    oid, order_id = await wait_signal(ticket.ack_shown)
+    try:
+        oid, order_id = await wait_signal(ticket.ack_shown)
+    except TimeoutError:
+        raise AssertionError(f"no ack: {ticket.status_label.text()!r}") from None
     assert order_id and oid in ticket.status_label.text() and "Acknowledged" in ticket.status_label.text()
     return oid, order_id
+
+
+async def open_dialog(ticket: Any) -> ConfirmDialog:
+    """The confirmation the ticket opened (window-modal, parented to it)."""
+    found: list[ConfirmDialog] = []
+
+    def shown() -> bool:
+        found[:] = [d for d in ticket.findChildren(ConfirmDialog) if d.isVisible()]
+        return bool(found)
+
+    await wait_until(shown, what="a confirmation dialog")
+    return found[0]
 
 
 def test_limit_buy_rests_then_cancel(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
@@ -126,7 +143,8 @@ def test_post_only_that_would_cross_is_cancelled(qtbot: Any, run: Any, sim: Any,
         await wait_state(t, oid, ("cancelled",))
         o = sim_order(sim, oid)
         assert o.status == "cancelled" and o.filled_base == 0 and o.force == "post_only"
-        assert "Cancelled: 0 of 0.001" in t.status_label.text()
+        assert "Cancelled: 0 of 0.001 BTC" in t.status_label.text()
+        assert "post-only: it would have crossed the book" in t.status_label.text()
         await t.aclose()
 
     run(body())
@@ -182,21 +200,26 @@ def test_guards_before_sending(qtbot: Any, run: Any, sim: Any, client: Any) -> N
 
         type_into(qtbot, t.price, f"{last:.2f}1")  # one decimal too many
         type_into(qtbot, t.size, "0.01")
-        qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)
         assert "tick" in t.price.error_text
+        qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)  # snapped down (a buy), shown, not sent
+        assert t.price.text() == f"{last:.2f}" and "Not sent" in t.status_label.text()
+        assert "tick" in t.status_label.text() and "in your favour" in t.status_label.text()
         type_into(qtbot, t.price, str((last * D("1.2")).quantize(D("0.01"))))
         qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)
-        assert "above the market" in t.price.error_text and "5%" in t.price.error_text
+        dialog = await open_dialog(t)  # the fat-finger guard asks; Cancel sends nothing
+        assert "above the last price" in dialog.body.text() and "5%" in dialog.body.text()
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+        await wait_until(lambda: "Not sent" in t.status_label.text(), what="declined")
         type_into(qtbot, t.price, str(last))
         type_into(qtbot, t.size, "0.000001")
         qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)
         assert "minimum" in t.size.error_text
         type_into(qtbot, t.size, "5")
         qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)
-        assert "100000 available" in t.total.error_text
+        assert "100000.00 USDT available" in t.total.error_text
         type_into(qtbot, t.size, "12abc")
         assert "not a number" in t.size.error_text
-        assert sent == [] and await client.spot_open_orders() == []
+        assert set(sent) <= {"refused", "not-sent", ""} and await client.spot_open_orders() == []
         assert KEY not in t.status_label.text()
         # the snapped value replaces what was typed when the field is left
         type_into(qtbot, t.size, "0.0123456789")

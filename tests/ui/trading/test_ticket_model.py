@@ -85,7 +85,9 @@ def test_spot_reasons_next_to_fields() -> None:
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="84000.555", size="0.0000001"), ctx)
     assert "tick" in r.errors["price"] and "lot" in r.errors["size"]
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="90000", size="0.01"), ctx)
-    assert "above the market" in r.errors["price"] and "5%" in r.errors["price"]
+    assert r.request is not None and "price" not in r.errors  # the guard warns; the ticket asks to confirm
+    assert r.warning == ("Price 90000.00 USDT is 5.9% above the last price 85000.00 USDT; the fat-finger guard is 5% "
+                         "(setting fat_finger_pct).")
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="90000", size="0.01"), spot_ctx(fat_finger_pct=D(10)))
     assert r.ok
     r = build_spot(SpotInputs(Side.BUY, OrderType.LIMIT, price="90000", size="0.01"), spot_ctx(market=MarketState()))
@@ -119,7 +121,11 @@ def test_linked_fields_and_pct() -> None:
     assert link_fields(BTC, "price", "80000", "0.01", "850", anchor="size") == {"total": "800"}
     assert link_fields(BTC, "price", "80000", "0.01", "850", anchor="total") == {"size": "0.010625"}
     assert link_fields(BTC, "price", "x", "0.01", "850") == {}
-    assert snap_field(BTC, "price", "85000.005") == "85000.01"
+    # off the tick: in the trader's favour, a buy down and a sell up; TP/SL are not snapped (refused instead)
+    assert snap_field(BTC, "price", "85000.005") == "85000.00"
+    assert snap_field(BTC, "price", "85000.005", buying=False) == "85000.01"
+    assert snap_field(BTC, "price", "85000.001", buying=False) == "85000.01"
+    assert snap_field(BTC, "take_profit", "85000.005") == "85000.005"
     assert snap_field(BTC, "size", "0.1234567") == "0.123456"
     assert snap_field(BTC, "size", "junk") == "junk"
     assert spot_pct_fill(BTC, 50, Side.BUY, OrderType.LIMIT, D("85000"), D(1), D(1000)) == {
@@ -183,11 +189,13 @@ def test_perp_preview_tells_mode_cost_margin_fee_liq() -> None:
                    perp_ctx(position_mode=PositionMode.HEDGE, margin_mode=MarginMode.ISOLATED))
     assert r.ok, r.errors
     p = r.preview
-    assert "Hedge mode (side=buy, tradeSide=open)" in p and "Opens or adds to a LONG of 0.1 BTC at 85000.0" in p
+    assert p.startswith("Sends: BUY LIMIT 0.1 BTC at 85000.0 USDT · GTC · tradeSide open · not reduce-only · "
+                        "TP 90000.0 · SL 80000.0\n")
+    assert "Hedge mode: Opens or adds to a LONG of 0.1 BTC at 85000.0" in p
     assert "Cost ≈ 8500.00 USDT" in p and "margin ≈ 850.00 USDT (10x isolated)" in p and "fee ≈ 1.7000" in p
     assert "liq. ≈ 76807.2" in p and "TP 90000.0" in p and "SL 80000.0" in p
     r = build_perp(PerpInputs(Intent.SELL_REDUCE, OrderType.MARKET, size="0.1"), perp_ctx())
-    assert "reduceOnly=YES" in r.preview and "cannot open a short" in r.preview
+    assert r.preview.startswith("Sends: SELL MARKET 0.1 BTC · reduce-only") and "cannot open a short" in r.preview
     liq = estimate_liquidation(D(100), D(1), long=False, leverage=10, margin_mode=MarginMode.ISOLATED, available=None)
     assert liq is not None and D(109) < liq < D(110)
 
@@ -239,7 +247,8 @@ def test_spot_model_only_valid_requests_or_field_errors(inst: Instrument, side: 
     assert not r.errors
     _assert_well_formed(r.request, inst)
     if otype is OrderType.LIMIT:
-        assert abs(r.request.price - 100) <= 5  # type: ignore[operator]
+        # beyond the guard the request stands but carries the warning the ticket asks the trader to confirm
+        assert (abs(r.request.price - 100) > 5) == bool(r.warning)  # type: ignore[operator]
         if quote is not None and side is Side.BUY:
             assert r.request.price * r.request.size <= quote  # type: ignore[operator]
     if side is Side.SELL and base is not None:
