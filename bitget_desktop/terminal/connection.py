@@ -163,6 +163,14 @@ class AccountConnection:
     def instrument_list(self) -> list[Instrument]:
         return list(self.instruments.values())
 
+    def refresh_health(self) -> None:
+        """Bring the health view up to date: message ages and the malformed frames each socket dropped."""
+        stream = self.client.stream
+        for name, private in ((MARKET, False), (ACCOUNT, True)):
+            if name in self.health.view.streams:
+                self.health.set_dropped(name, stream.dropped_frames(private), stream.last_drop_reason(private))
+        self.health.refresh()
+
     # -- clock and tickers ----------------------------------------------------------------------------------------
     async def _sync_clock(self) -> None:
         offset = await self.client.sync_clock()

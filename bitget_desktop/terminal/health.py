@@ -27,6 +27,7 @@ class StreamState:
     reconnects: int = 0
     reconnected_ms: int | None = None  # local wall time the stream came back after a drop
     dropped_frames: int = 0  # frames the client refused (malformed), counted, never fatal
+    last_drop_reason: str = ""
 
 
 @dataclass
@@ -78,8 +79,11 @@ class StreamHealth:
         """The stream gave up (e.g. its login was refused): it will not come back by itself."""
         self.stream(name).state = "down"
 
-    def dropped(self, name: str, count: int = 1) -> None:
-        self.stream(name).dropped_frames += count
+    def set_dropped(self, name: str, count: int, reason: str = "") -> None:
+        """How many malformed frames the stream's socket has dropped so far (each one counted, none fatal)."""
+        s = self.stream(name)
+        s.dropped_frames = count
+        s.last_drop_reason = reason
 
     def set_book(self, symbol: str | None, stale: bool) -> None:
         self.book_symbol = symbol

@@ -188,9 +188,14 @@ class StatusPanel(QWidget):
 
     def show_health(self, health: Any) -> None:
         dots = {"live": "●", "connecting": "◌", "reconnecting": "◐", "down": "○"}
-        parts = [f"{dots.get(s.state, '?')} {name} {s.state}" for name, s in sorted(health.streams.items())]
+        parts = [f"{dots.get(s.state, '?')} {name} {s.state}"
+                 + (f" ({s.dropped_frames} bad frame{'s' if s.dropped_frames != 1 else ''} dropped)"
+                    if s.dropped_frames else "")
+                 for name, s in sorted(health.streams.items())]
         self.streams.setText("   ".join(parts) or "no streams")
-        self.streams.setToolTip("Websocket streams and their state")
+        reasons = [f"{name}: last dropped frame — {s.last_drop_reason}" for name, s in sorted(health.streams.items())
+                   if s.last_drop_reason]
+        self.streams.setToolTip("\n".join(["Websocket streams and their state", *reasons]))
         age = health.last_message_age_ms
         self.age.setText("" if age is None else f"last msg {age / 1000:.1f}s ago")
         lat = health.rest_latency_ms

@@ -213,7 +213,8 @@ class Session(QObject):
             self.action_changed.emit(payload)
 
     def _update_health(self) -> None:
-        view = self.conn.health.refresh()
+        self.conn.refresh_health()
+        view = self.conn.health.view
         connecting = self.conn.status in (CONNECTING, FAILED)
         self._set_banner(self.conn.status_text if connecting else self.conn.health.banner())
         self.health_changed.emit(view)
