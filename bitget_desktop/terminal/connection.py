@@ -111,6 +111,12 @@ class AccountConnection:
         self.status, self.status_text = status, text
         self.listener("status", status)
 
+    def _fail(self, text: str, exc: BaseException) -> None:
+        """The connection cannot be used: order entry refuses with `text` before anyone hears the new status."""
+        self.desk.block(text)
+        self._set_status(FAILED, text)
+        self.listener("error", exc)
+
     def _task_failed(self, name: str, exc: BaseException) -> None:
         self._report(exc)
 
@@ -122,9 +128,7 @@ class AccountConnection:
         try:
             await asyncio.gather(self._load_instruments(), self._sync_clock())
         except BitgetError as exc:
-            self._set_status(FAILED, f"Could not connect to {self.label}: {exc.msg or exc.code}")
-            self.desk.block(self.status_text)
-            self.listener("error", exc)
+            self._fail(f"Could not connect to {self.label} ({self.environment.rest_url}): {exc.msg or exc.code}", exc)
             return
         first = next((k for k in self._wanted if k in self.instruments), None)
         if first is None and key_of(ProductType.SPOT, "BTCUSDT") in self.instruments:
@@ -141,12 +145,10 @@ class AccountConnection:
         try:
             await self._start_account()
         except BitgetError as exc:
-            self._set_status(FAILED, f"Could not read the account {self.label}: {exc.msg or exc.code}")
-            self.desk.block(self.status_text)
-            self.listener("error", exc)
+            self._fail(f"Could not read the account {self.label}: {exc.msg or exc.code}", exc)
             return
         self.desk.unblock()
-        self._set_status(READY, f"Connected to {self.label}")
+        self._set_status(READY, f"Connected to {self.label}")  # after the desk opened: listeners see it open
         self.tasks.spawn(self.reconciler.periodic(self.reconcile_period_s), "reconcile-timer")
 
     async def _load_instruments(self) -> None:

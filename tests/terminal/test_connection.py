@@ -81,7 +81,7 @@ async def test_an_unreachable_account_fails_with_a_reason_and_refuses_orders() -
     conn.start()
     try:
         await until(lambda: conn.status == FAILED, "the connection failed", timeout=20)
-        assert conn.status_text.startswith("Could not connect to Gone")
+        assert conn.status_text.startswith(f"Could not connect to Gone ({url})")
         assert conn.desk.blocked == conn.status_text
         assert conn.instruments == {} and conn.state.orders == {} and conn.state.balances == {}
     finally:

@@ -111,8 +111,13 @@ class TicketBase(QWidget):
         self.last_oid, self.last_order, self.last_request = None, None, None
         self._states.clear()
         if shiboken6.isValid(self) and hasattr(self, "status_label"):
+            self.market = MarketState()
+            self._forget_account()
             self._show("", "", "")
             self.update_blocked()
+
+    def _forget_account(self) -> None:
+        """Drop every figure of the previous account (balances, positions, modes); subclasses clear their own."""
 
     def blocked_reason(self) -> str | None:
         """Why an order cannot be sent at all right now (not connected, connecting...); None when it can."""

@@ -270,6 +270,16 @@ class PerpTicket(TicketBase):
         self.actions.desk = desk
         super().set_desk(desk)
 
+    def _forget_account(self) -> None:
+        self.available = None
+        self.positions = []
+        self.leverage = None
+        self.margin_mode = None
+        self._rebuild_positions()
+        inst = self.instrument
+        self.available_label.setText(f"Available: — {inst.margin_coin or inst.quote_coin}" if inst else "Available: —")
+        self._show_mode(None)
+
     def set_instrument(self, inst: Instrument) -> None:
         if not inst.product_type.is_futures:
             raise ValueError("PerpTicket takes futures instruments")

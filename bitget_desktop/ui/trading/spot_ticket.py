@@ -157,6 +157,10 @@ class SpotTicket(TicketBase):
         self._show_available()
         self.revalidate()
 
+    def _forget_account(self) -> None:
+        self.base_available = self.quote_available = None
+        self._show_available()
+
     def account_changed(self) -> None:
         if self.desk is not None:
             self.set_balances(self.desk.state.balances.values())
