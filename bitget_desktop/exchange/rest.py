@@ -256,6 +256,10 @@ class RestClient:
                 status = resp.status
         except asyncio.TimeoutError:
             raise NetworkError("", f"{method} {path}: no answer within {self.timeout:g}s") from None
+        except aiohttp.ClientConnectorError as exc:
+            # Only the host and port are named: the request's query and headers (and so no credential) never are.
+            raise NetworkError("", f"{method} {path}: cannot reach {exc.host}:{exc.port} "
+                                   f"({exc.os_error.strerror or type(exc.os_error).__name__})") from None
         except (aiohttp.ClientError, OSError, ValueError) as exc:  # ValueError: e.g. an undecodable header line
             raise NetworkError("", f"{method} {path}: {type(exc).__name__}") from None
         data = parse_envelope(raw, status)

@@ -112,10 +112,11 @@ class AccountConnection:
         self.listener("status", status)
 
     def _fail(self, text: str, exc: BaseException) -> None:
-        """The connection cannot be used: order entry refuses with `text` before anyone hears the new status."""
+        """The connection cannot be used: order entry refuses with `text` before anyone hears the new status (which
+        the window shows in its banner, so the error is not shown a second time)."""
+        log.warning("%s", text)
         self.desk.block(text)
         self._set_status(FAILED, text)
-        self.listener("error", exc)
 
     def _task_failed(self, name: str, exc: BaseException) -> None:
         self._report(exc)
@@ -128,7 +129,7 @@ class AccountConnection:
         try:
             await asyncio.gather(self._load_instruments(), self._sync_clock())
         except BitgetError as exc:
-            self._fail(f"Could not connect to {self.label} ({self.environment.rest_url}): {exc.msg or exc.code}", exc)
+            self._fail(f"Could not connect to {self.label} ({self.environment.rest_url}): {_said(exc)}", exc)
             return
         first = next((k for k in self._wanted if k in self.instruments), None)
         if first is None and key_of(ProductType.SPOT, "BTCUSDT") in self.instruments:
@@ -145,7 +146,7 @@ class AccountConnection:
         try:
             await self._start_account()
         except BitgetError as exc:
-            self._fail(f"Could not read the account {self.label}: {exc.msg or exc.code}", exc)
+            self._fail(f"Could not read the account {self.label}: {_said(exc)}", exc)
             return
         self.desk.unblock()
         self._set_status(READY, f"Connected to {self.label}")  # after the desk opened: listeners see it open
@@ -346,3 +347,9 @@ class AccountConnection:
                                       [p for p in event.items if isinstance(p, Position)], gen)
         elif ch == "account":
             self.state.push_balances([b for b in event.items if isinstance(b, (Balance, FuturesAccount))], gen)
+
+
+def _said(exc: BitgetError) -> str:
+    """Bitget's code and message, and the hint, in one line."""
+    text = f"[{exc.code}] {exc.msg}" if exc.code else exc.msg
+    return f"{text} — {exc.hint}" if exc.hint else text

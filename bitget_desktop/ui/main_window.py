@@ -558,6 +558,8 @@ class MainWindow(QMainWindow):
         self.symbol_title.setText("")
         self.last_price.setText("")
         self.ticker_stats.setText("")
+        self.book_dock.setWindowTitle("Order book")
+        self.trades_dock.setWindowTitle("Trades")
         self.error_bar.hide()
         self.banner.hide()
         self.book_ladder.bind_session(session)

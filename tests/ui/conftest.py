@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
@@ -69,3 +70,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         patterns = (*(existing.args if existing else ()), _HARMLESS_QT)
         kwargs = dict(existing.kwargs) if existing else {}
         item.add_marker(pytest.mark.qt_log_ignore(*patterns, **kwargs))
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: BITGET_DESKTOP_SCREENSHOTS (e.g. docs/screenshots) to refresh the committed ones."""
+    target = os.environ.get("BITGET_DESKTOP_SCREENSHOTS")
+    out = Path(target) if target else tmp_path / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    return out

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from test_screenshots import save
 from ui_support import GOOD, running_terminal, wait_until
 
 from bitget_desktop.credentials import CredentialStore
@@ -43,7 +44,8 @@ def _shown_numbers(win: Any) -> dict[str, Any]:
 
 
 def test_switch_to_an_unreachable_account_and_back(qloop: Any, qtbot: Any, keyring_store: CredentialStore,
-                                                    settings_store: SettingsStore, config_dirs: Path) -> None:
+                                                    settings_store: SettingsStore, config_dirs: Path,
+                                                    shots: Path) -> None:
     async def main() -> None:
         gone_url = await _closed_port_url()
         keyring_store.save("Gone", Credentials(*GOOD))
@@ -54,7 +56,7 @@ def test_switch_to_an_unreachable_account_and_back(qloop: Any, qtbot: Any, keyri
         async with running_terminal(qtbot, settings_store, keyring_store,
                                     environments={"demo": local(gone_url, name="Gone exchange")}) as (term, ready):
             win = term.window
-            win.resize(1400, 900)
+            win.resize(1600, 1000)
             await wait_until(lambda: bool(ready) and term.session.status == "ready", timeout=20,
                              what="simulator connected")
             spot = win.trading.spot
@@ -90,6 +92,7 @@ def test_switch_to_an_unreachable_account_and_back(qloop: Any, qtbot: Any, keyri
             assert spot.status_label.text() == term.session.status_text and not spot.submit.isEnabled()
             assert not any(b.isEnabled() for b in win.trading.perp.intent_buttons.values())
             assert _shown_numbers(win) == now  # still nothing: a failed account shows empty panels
+            save(win, shots / "account-switch-failed.png")
             # back to the simulator (the embedded one stopped, its paper account saved, when Gone was chosen): its
             # own numbers again, no hanging line, order entry back once reconciled
             win.switch_requested.emit(None)
@@ -97,9 +100,12 @@ def test_switch_to_an_unreachable_account_and_back(qloop: Any, qtbot: Any, keyri
                              timeout=20, what="back on the simulator")
             await wait_until(lambda: win.open_orders_model.rowCount() >= 1 and spot.quote_available is not None,
                              what="paper account shown again")
+            await wait_until(lambda: win.book_model.rowCount() > 0 and win.trades_model.rowCount() > 0,
+                             what="book and trades of the simulator again")
             assert spot.submit.isEnabled()
             assert "Sending" not in spot.status_label.text() and not spot.status_label.text().startswith("Could")
             assert not win.error_bar.isVisible() or "Gone" not in win.error_bar.text
             assert not win.banner.isVisible() or "Gone" not in win.banner.text
+            save(win, shots / "account-switch-back.png")
 
     qloop.run_until_complete(asyncio.wait_for(main(), 120))

@@ -20,14 +20,6 @@ from bitget_desktop.settings import AccountInfo, SettingsStore
 from bitget_desktop.ui.wizard import AccountsDialog, KeyWizard
 
 
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    target = os.environ.get("BITGET_DESKTOP_SCREENSHOTS")
-    out = Path(target) if target else tmp_path / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def save(widget: QWidget, path: Path) -> None:
     image = widget.grab().toImage()
     assert image.save(str(path)), path
