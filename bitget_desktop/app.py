@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import os
 import secrets
 import signal
 import sqlite3
@@ -14,6 +13,7 @@ import time
 from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import qasync
@@ -57,7 +57,7 @@ class EmbeddedSimulator:
     The account's orders, positions and balances are kept in `state_path` across restarts. The key id is fixed;
     its secret and passphrase are fresh each run (they only guard a loopback port of this process)."""
 
-    def __init__(self, seed: int, state_path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, seed: int, state_path: str | Path | None = None) -> None:
         self.seed = seed
         self.state_path = state_path
         self._stack: AsyncExitStack | None = None
@@ -328,7 +328,7 @@ def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
     async def main() -> int:
         try:
             await terminal.start()
-        except Exception as exc:  # noqa: BLE001 - shown to the user, not as a traceback
+        except Exception as exc:
             log.exception("start-up failed")
             QMessageBox.critical(None, "Bitget Desktop", f"Could not start: {exc}")
             await terminal.aclose()
@@ -339,7 +339,7 @@ def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
 
     try:
         with loop:
-            code = loop.run_until_complete(main())
+            code: int = loop.run_until_complete(main())  # qasync is untyped: the int main() returns
     finally:
         wake.stop()
         asyncio.set_event_loop(None)
