@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import qasync
 from PySide6.QtCore import QObject, QTimer
@@ -31,6 +31,10 @@ from bitget_desktop.ui import theme
 from bitget_desktop.ui.main_window import MainWindow
 from bitget_desktop.ui.session import Session
 from bitget_desktop.ui.widgets import describe_error
+
+if TYPE_CHECKING:  # imported at run time only where first used (the simulator only in paper mode)
+    from bitget_desktop.exchange.candle_cache import CandleCache
+    from bitget_desktop.simulator import Simulator
 
 log = logging.getLogger("bitget_desktop")
 
@@ -61,15 +65,12 @@ class EmbeddedSimulator:
         self.seed = seed
         self.state_path = state_path
         self._stack: AsyncExitStack | None = None
-        self.sim: Any = None
+        self.sim: Simulator | None = None
         self.credentials: Credentials | None = None
 
     async def start(self) -> Connection:
         if self.sim is None:
-            try:
-                from bitget_desktop.simulator import ApiKeySpec, Simulator, SimulatorConfig
-            except ImportError:  # the package re-exports these once its __init__ lands
-                from bitget_desktop.simulator.server import ApiKeySpec, Simulator, SimulatorConfig
+            from bitget_desktop.simulator import ApiKeySpec, Simulator, SimulatorConfig
 
             creds = Credentials(SIM_KEY_ID, secrets.token_urlsafe(24), secrets.token_urlsafe(12))
             config = SimulatorConfig(
@@ -253,7 +254,7 @@ class Terminal(QObject):
             self.candle_cache.close()
 
 
-def _open_candle_cache() -> Any:
+def _open_candle_cache() -> CandleCache | None:
     """The charts' SQLite candle cache in the data directory; None (charts still work) if it cannot be opened."""
     from bitget_desktop.exchange.candle_cache import CandleCache
 
