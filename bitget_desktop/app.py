@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import os
 import secrets
 import signal
 import sqlite3
@@ -14,7 +13,8 @@ import time
 from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import qasync
 from PySide6.QtCore import QObject, QTimer
@@ -31,6 +31,10 @@ from bitget_desktop.ui import theme
 from bitget_desktop.ui.main_window import MainWindow
 from bitget_desktop.ui.session import Session
 from bitget_desktop.ui.widgets import describe_error
+
+if TYPE_CHECKING:  # imported at run time only where first used (the simulator only in paper mode)
+    from bitget_desktop.exchange.candle_cache import CandleCache
+    from bitget_desktop.simulator import Simulator
 
 log = logging.getLogger("bitget_desktop")
 
@@ -57,19 +61,16 @@ class EmbeddedSimulator:
     The account's orders, positions and balances are kept in `state_path` across restarts. The key id is fixed;
     its secret and passphrase are fresh each run (they only guard a loopback port of this process)."""
 
-    def __init__(self, seed: int, state_path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, seed: int, state_path: str | Path | None = None) -> None:
         self.seed = seed
         self.state_path = state_path
         self._stack: AsyncExitStack | None = None
-        self.sim: Any = None
+        self.sim: Simulator | None = None
         self.credentials: Credentials | None = None
 
     async def start(self) -> Connection:
         if self.sim is None:
-            try:
-                from bitget_desktop.simulator import ApiKeySpec, Simulator, SimulatorConfig
-            except ImportError:  # the package re-exports these once its __init__ lands
-                from bitget_desktop.simulator.server import ApiKeySpec, Simulator, SimulatorConfig
+            from bitget_desktop.simulator import ApiKeySpec, Simulator, SimulatorConfig
 
             creds = Credentials(SIM_KEY_ID, secrets.token_urlsafe(24), secrets.token_urlsafe(12))
             config = SimulatorConfig(
@@ -253,7 +254,7 @@ class Terminal(QObject):
             self.candle_cache.close()
 
 
-def _open_candle_cache() -> Any:
+def _open_candle_cache() -> CandleCache | None:
     """The charts' SQLite candle cache in the data directory; None (charts still work) if it cannot be opened."""
     from bitget_desktop.exchange.candle_cache import CandleCache
 
@@ -328,7 +329,7 @@ def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
     async def main() -> int:
         try:
             await terminal.start()
-        except Exception as exc:  # noqa: BLE001 - shown to the user, not as a traceback
+        except Exception as exc:
             log.exception("start-up failed")
             QMessageBox.critical(None, "Bitget Desktop", f"Could not start: {exc}")
             await terminal.aclose()
@@ -339,7 +340,7 @@ def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
 
     try:
         with loop:
-            code = loop.run_until_complete(main())
+            code: int = loop.run_until_complete(main())  # qasync is untyped: the int main() returns
     finally:
         wake.stop()
         asyncio.set_event_loop(None)

@@ -11,20 +11,25 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # What the suite holds to mypy (strict, the ui relaxed as pyproject says) and to ruff today. Issue 9: add
-# bitget_desktop/exchange, terminal, ui and app.py to both, and tests/exchange, tests/ui and tests/benchmarks to
-# ruff, as each is fixed; at the end both lists become the whole tree (["bitget_desktop"], ["bitget_desktop", "tests"]).
+# bitget_desktop/ui, app.py and cli.py to mypy, and bitget_desktop/ui, tests/ui and tests/benchmarks to ruff, as
+# each is fixed; at the end both lists become the whole tree (["bitget_desktop"], ["bitget_desktop", "tests"]).
 # A bare `mypy` or `ruff check` in the repository shows what is left.
 TYPE_CHECKED = [
     "bitget_desktop/domain",
+    "bitget_desktop/exchange",
+    "bitget_desktop/terminal",
     "bitget_desktop/simulator",
     "bitget_desktop/settings.py",
     "bitget_desktop/credentials.py",
+    "bitget_desktop/logs.py",
 ]
 LINTED = [
     *TYPE_CHECKED,
     "bitget_desktop/__init__.py",
     "bitget_desktop/__main__.py",
-    "bitget_desktop/cli.py",  # linted, not type-checked: mypy follows it into app and the ui
+    # app.py and cli.py: linted, not type-checked yet: mypy follows them into the ui (their own lines are clean)
+    "bitget_desktop/app.py",
+    "bitget_desktop/cli.py",
     "tests/conftest.py",
     "tests/test_credentials.py",
     "tests/test_layering.py",
@@ -33,7 +38,9 @@ LINTED = [
     "tests/app",
     "tests/conformance",
     "tests/domain",
+    "tests/exchange",
     "tests/simulator",
+    "tests/terminal",
 ]
 
 

@@ -359,4 +359,5 @@ class CandleCache:
 
     def integrity_ok(self) -> bool:
         with self._lock:
-            return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            verdict: str = self._db.execute("PRAGMA integrity_check").fetchone()[0]
+            return verdict == "ok"

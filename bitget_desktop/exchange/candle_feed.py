@@ -178,7 +178,7 @@ class CandleFeed:
             await self._fetch_recent(start)
             if len(self.series) and self.series.gaps(self.timeframe):
                 await self.repair_gaps()
-        except Exception as exc:  # keep what we have; live bars may still come
+        except Exception as exc:  # noqa: BLE001 - keep what we have; live bars may still come
             log.warning("candles for %s %s: %r", self.symbol, self.timeframe.label, exc)
             self._set_state(FeedState.ERROR, _message(exc))
         if self._closed:
@@ -233,10 +233,10 @@ class CandleFeed:
         ts = np.fromiter((c.ts for c in candles), dtype=np.int64, count=len(candles))
         present = np.isin(ts, have) if len(have) else np.zeros(len(candles), dtype=bool)
         changed = 0
-        for c, p in zip(candles, present.tolist()):
+        for c, p in zip(candles, present.tolist(), strict=True):
             if p and self.series.upsert(c) != "ignored":
                 changed += 1
-        return changed + self.series.merge_history(c for c, p in zip(candles, present.tolist()) if not p)
+        return changed + self.series.merge_history(c for c, p in zip(candles, present.tolist(), strict=True) if not p)
 
     # -- live ---------------------------------------------------------------------------------------------------
     def _on_event(self, event: Any) -> None:
@@ -290,6 +290,10 @@ class CandleFeed:
         if self._confirm_task is None or self._confirm_task.done():
             self._confirm_task = self._spawn(self._confirm(), "confirm")
 
+    def _closed_now(self) -> bool:
+        """`_closed` read afresh (a call, so a type checker does not carry a narrowing across awaits)."""
+        return self._closed
+
     async def _confirm(self) -> None:
         await asyncio.sleep(self.confirm_delay)
         start, self._confirm_from = self._confirm_from, None
@@ -297,7 +301,7 @@ class CandleFeed:
             return
         page = [c for c in await self.client.candles(self.product_type, self.symbol, self.timeframe, start=start,
                                                      limit=RECENT_LIMIT) if c.ts >= start]
-        if self._closed or len(page) < 2:
+        if self._closed_now() or len(page) < 2:  # closed while the page was fetched?
             return
         lo = start if len(page) < RECENT_LIMIT else page[0].ts
         await self._store(page, (lo, page[-1].ts))  # the newest is forming: stored, not called complete

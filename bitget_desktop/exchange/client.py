@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from bitget_desktop.domain.book import BookDataError, OrderBook
@@ -32,8 +32,7 @@ from bitget_desktop.domain.trading import (
     PositionMode,
 )
 from bitget_desktop.exchange.backoff import backoff
-from bitget_desktop.exchange.classic import codec
-from bitget_desktop.exchange.classic import paths as v2
+from bitget_desktop.exchange.classic import codec, paths as v2
 from bitget_desktop.exchange.clock import ServerClock
 from bitget_desktop.exchange.environments import Environment
 from bitget_desktop.exchange.models import (
@@ -50,9 +49,8 @@ from bitget_desktop.exchange.ratelimit import RateLimiter
 from bitget_desktop.exchange.rest import RestClient
 from bitget_desktop.exchange.signing import Credentials
 from bitget_desktop.exchange.stream import BitgetStream
-from bitget_desktop.exchange.uta import codec as v3codec
+from bitget_desktop.exchange.uta import codec as v3codec, paths as v3
 from bitget_desktop.exchange.uta.api import UtaApi
-from bitget_desktop.exchange.uta import paths as v3
 
 __all__ = ["BitgetClient", "DEFAULT_FUTURES_SYMBOL"]
 
@@ -98,7 +96,11 @@ def _placed(data: Any, req: OrderRequest) -> OrderAck:
     return OrderAck(oid.strip(), req.client_oid, symbol if isinstance(symbol, str) else None)
 
 
-def _same_order(lookup: Callable[[], Any], client_oid: str) -> Callable[[], Any]:
+# Looks an order up by its clientOid: the order, or None when the exchange says there is none.
+OrderLookup = Callable[[], Awaitable[Order | None]]
+
+
+def _same_order(lookup: OrderLookup, client_oid: str) -> OrderLookup:
     """The lookup, trusted only when the order it finds carries our clientOid (anything else is no answer)."""
 
     async def checked() -> Order | None:
@@ -569,7 +571,7 @@ class BitgetClient:
             order = await self._v3.order(order_id=order_id, client_oid=client_oid)
             return v3codec.as_requested([order], _futures(product_type))[0]
         pt = _futures(product_type)
-        params = {"symbol": symbol, "productType": pt.value}
+        params: dict[str, str | None] = {"symbol": symbol, "productType": pt.value}
         params.update({"orderId": order_id} if order_id else {"clientOid": client_oid})
         data = await self.rest.get(v2.MIX_ORDER_DETAIL, params, private=True)
         if not data:
@@ -599,7 +601,7 @@ class BitgetClient:
         except OrderNotFound:
             return None
 
-    async def _place(self, path: str, body: dict[str, str], req: OrderRequest, lookup: Callable[[], Any]) -> OrderAck:
+    async def _place(self, path: str, body: dict[str, str], req: OrderRequest, lookup: OrderLookup) -> OrderAck:
         """Send once; unless the answer is a clean success with an order id or a clean Bitget refusal (timeout,
         connection, 5xx, a garbled or incomplete answer), look the order up by clientOid.
 
@@ -668,7 +670,7 @@ class BitgetClient:
                 result.failed.append(BatchFailure(oid, coid, exc))
         return result
 
-    async def _resolve(self, lookup: Callable[[], Any], settle: float) -> object:
+    async def _resolve(self, lookup: OrderLookup, settle: float) -> object:
         """An Order, _ABSENT, or None (unknown).
 
         Absent means: at least two lookups answered "no such order", the last one did, and it came `settle`

@@ -193,7 +193,8 @@ class RestClient:
 
     async def post(self, path: str, body: Mapping[str, Any] | None = None, *, retry_rate_limited: bool = True) -> Any:
         """A private POST: never retried after it may have reached Bitget (only 429 refusals and a clock resync)."""
-        return await self.request("POST", path, body=body, private=True, retries=0, retry_rate_limited=retry_rate_limited)
+        return await self.request("POST", path, body=body, private=True, retries=0,
+                                  retry_rate_limited=retry_rate_limited)
 
     async def request(
         self,
@@ -231,7 +232,8 @@ class RestClient:
                     if attempt < limit:
                         attempt += 1
                         delay = next(delays)
-                        log.info("%s %s failed (%s); retry %d in %.2fs", method, path, exc.code or exc.msg, attempt, delay)
+                        log.info("%s %s failed (%s); retry %d in %.2fs", method, path, exc.code or exc.msg, attempt,
+                                 delay)
                         await asyncio.sleep(delay)
                         continue
                 raise
@@ -254,7 +256,7 @@ class RestClient:
                                        allow_redirects=False, ssl=True) as resp:
                 raw = await resp.read()
                 status = resp.status
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise NetworkError("", f"{method} {path}: no answer within {self.timeout:g}s") from None
         except aiohttp.ClientConnectorError as exc:
             # Only the host and port are named: the request's query and headers (and so no credential) never are.

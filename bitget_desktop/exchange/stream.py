@@ -18,14 +18,14 @@ import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from bitget_desktop.domain.book import BookChecksumError, BookDataError, BookGapError, OrderBook
-from bitget_desktop.domain.errors import AuthenticationError, BitgetError, NetworkError, ws_error_from
+from bitget_desktop.domain.errors import BitgetError, NetworkError, ws_error_from
 from bitget_desktop.exchange.backoff import Verdict, backoff, classify
 from bitget_desktop.exchange.classic.ws import Subscription, arg_key, decode_items
 from bitget_desktop.exchange.clock import ServerClock
@@ -218,7 +218,7 @@ class Router:
             return
         try:
             self._feed(text)
-        except Exception as exc:  # a last guard: the validation below is meant to leave nothing for it
+        except Exception as exc:  # noqa: BLE001 - a last guard: validation is meant to leave nothing for it
             self._drop(f"unexpected {type(exc).__name__}: {exc}", exc_info=True)
 
     def _drop(self, reason: str, *, exc_info: bool = False) -> None:
@@ -325,11 +325,11 @@ class Router:
             return
         try:
             if action == "snapshot" or not route.sub.incremental_book:
-                book.apply_snapshot(d.get("bids"), d.get("asks"), seq=d.get("seq"), ts=d.get("ts"))
+                book.apply_snapshot(d.get("bids", ()), d.get("asks", ()), seq=d.get("seq"), ts=d.get("ts"))
             elif book.stale:
                 return  # waiting for the fresh snapshot
             else:
-                book.apply_update(d.get("bids"), d.get("asks"), seq=d.get("seq"), pseq=d.get("pseq"),
+                book.apply_update(d.get("bids", ()), d.get("asks", ()), seq=d.get("seq"), pseq=d.get("pseq"),
                                   checksum=d.get("checksum"), ts=d.get("ts"))
         except (BookGapError, BookChecksumError, BookDataError) as exc:
             if isinstance(exc, BookDataError):
@@ -524,6 +524,10 @@ class Connection:
             return True
         return False
 
+    def _closing_now(self) -> bool:
+        """`_closing` read afresh (a call, so a type checker does not carry a narrowing across awaits)."""
+        return self._closing
+
     async def _run(self) -> None:
         delays = backoff(self._reconnect_initial, 2.0, self._reconnect_max, rng=self._rng)
         while not self._closing:
@@ -533,14 +537,14 @@ class Connection:
                 healthy = await self._session()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure ends in a logged reconnect or give-up
                 reason = f"{type(exc).__name__}: {exc}"
                 verdict = classify(exc)
                 if verdict is Verdict.RESYNC and self._resync is not None:
                     with contextlib.suppress(Exception):
                         await self._resync()
-                elif verdict is Verdict.GIVE_UP and isinstance(exc, (AuthenticationError, BitgetError)):
-                    self.failure = exc if isinstance(exc, BitgetError) else None
+                elif verdict is Verdict.GIVE_UP and isinstance(exc, BitgetError):  # AuthenticationError included
+                    self.failure = exc
                     log.error("websocket %s gave up: %s", self.url, exc)
                     self.router.broadcast(StreamError(None, exc))
                     self.router.broadcast(ConnectionEvent(self.private, False, reason))
@@ -551,7 +555,7 @@ class Connection:
                 self.connected.clear()
                 if was_up and not self._closing:
                     self.router.invalidate_books()
-            if self._closing:
+            if self._closing_now():  # close() may have run during the awaits above
                 return
             if healthy:
                 delays = backoff(self._reconnect_initial, 2.0, self._reconnect_max, rng=self._rng)
@@ -574,7 +578,7 @@ class Connection:
                 proxy=None,
                 additional_headers=self._headers or None,
             )
-        except (OSError, WebSocketException, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, WebSocketException) as exc:
             raise NetworkError("", f"websocket connect failed: {type(exc).__name__}") from None
         self._ws = ws
         loop = asyncio.get_running_loop()
@@ -595,16 +599,16 @@ class Connection:
                 await self._subscribe_all(subs)
             done, _ = await asyncio.wait([reader, *helpers], return_when=asyncio.FIRST_COMPLETED)
             for t in done:
-                exc = t.exception()
-                if exc is not None and not isinstance(exc, (WebSocketException, OSError)):
-                    raise exc
+                err = t.exception()
+                if err is not None and not isinstance(err, (WebSocketException, OSError)):
+                    raise err
             received = self._received
             return received
         finally:
-            for t in (reader, *helpers):
-                if t is not None:
-                    t.cancel()
-            await asyncio.gather(*(t for t in (reader, *helpers) if t is not None), return_exceptions=True)
+            for task in (reader, *helpers):
+                if task is not None:
+                    task.cancel()
+            await asyncio.gather(*(task for task in (reader, *helpers) if task is not None), return_exceptions=True)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(), 2)
 
@@ -702,6 +706,16 @@ class EventQueue:
         return await self.get()
 
 
+class _ConnectionOptions(TypedDict):
+    """The keyword arguments BitgetStream passes on to each Connection it creates."""
+
+    ping_interval: float
+    silence_timeout: float
+    reconnect_initial: float
+    reconnect_max: float
+    rng: random.Random | None
+
+
 class BitgetStream:
     """Public and private websocket connections of one environment, created on first use."""
 
@@ -722,8 +736,8 @@ class BitgetStream:
         self._credentials = credentials
         self._clock = clock or ServerClock()
         self._resync = resync_clock
-        self._opts = dict(ping_interval=ping_interval, silence_timeout=silence_timeout,
-                          reconnect_initial=reconnect_initial, reconnect_max=reconnect_max, rng=rng)
+        self._opts = _ConnectionOptions(ping_interval=ping_interval, silence_timeout=silence_timeout,
+                                        reconnect_initial=reconnect_initial, reconnect_max=reconnect_max, rng=rng)
         self._public: Connection | None = None
         self._private: Connection | None = None
         self._closed = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from bitget_desktop.domain.errors import MalformedResponse
 
@@ -19,6 +19,8 @@ PARSE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError, Ari
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 def parser(fn: Callable[P, R]) -> Callable[P, R]:
@@ -78,7 +80,13 @@ def level_strings(levels: Iterable[Sequence[Any]]) -> list[list[str]]:
     return out
 
 
-def enum_or_none(enum: Any, value: Any) -> Any:
+class Parses(Protocol[T_co]):
+    """A domain enum class: `parse(text)` gives a member or raises ValueError."""
+
+    def parse(self, value: str, /) -> T_co: ...
+
+
+def enum_or_none(enum: Parses[T], value: Any) -> T | None:
     """`enum.parse(value)`, or None for an empty or unknown value."""
     if value is None or value == "":
         return None

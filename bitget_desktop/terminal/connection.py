@@ -274,7 +274,7 @@ class AccountConnection:
                 self.listener("book", event.book)
                 self._maybe_ready()
             return
-        if isinstance(event, Push) and self._current(event.sub):
+        if self._current(event.sub):  # a Push, the last kind of Event
             ch = event.sub.channel
             if ch == "ticker":
                 for t in event.items:

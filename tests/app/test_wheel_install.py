@@ -36,7 +36,8 @@ def test_wheel_installs_into_a_fresh_venv_and_starts_with_its_style_sheet(tmp_pa
     pip(Path(sys.executable), "wheel", "--no-deps", "-q", "--wheel-dir", str(wheels), str(source), cwd=tmp_path)
     (wheel,) = wheels.glob("bitget_desktop-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for packaged in ("bitget_desktop/resources/styles/terminal.qss", "bitget_desktop/resources/icons/bitget-desktop.svg"):
+    for packaged in ("bitget_desktop/resources/styles/terminal.qss",
+                     "bitget_desktop/resources/icons/bitget-desktop.svg"):
         assert packaged in names, f"{packaged} is missing from {wheel.name}"
 
     target = tmp_path / "venv"

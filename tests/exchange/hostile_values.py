@@ -19,8 +19,8 @@ def json_paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     out = []
     items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
     for k, v in items:
-        out.append(prefix + (k,))
-        out.extend(json_paths(v, prefix + (k,)))
+        out.append((*prefix, k))
+        out.extend(json_paths(v, (*prefix, k)))
     return out
 
 

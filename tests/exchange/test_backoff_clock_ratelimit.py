@@ -13,7 +13,7 @@ def test_backoff_grows_caps_and_jitters():
     delays = backoff(1.0, 2.0, 8.0, jitter=0.5, rng=random.Random(7))
     got = [next(delays) for _ in range(8)]
     caps = [1, 2, 4, 8, 8, 8, 8, 8]
-    assert all(c * 0.5 <= d <= c for d, c in zip(got, caps))
+    assert all(c * 0.5 <= d <= c for d, c in zip(got, caps, strict=True))
     assert len(set(got)) == len(got)  # jittered
 
 

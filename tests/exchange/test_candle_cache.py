@@ -42,7 +42,7 @@ def test_default_path_is_in_the_data_dir(tmp_path: Path, monkeypatch: pytest.Mon
 def test_wal_and_schema(cache: CandleCache) -> None:
     db = sqlite3.connect(cache.path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    sql = {name: s for name, s in db.execute("SELECT name, sql FROM sqlite_master WHERE type='table'")}
+    sql = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type='table'"))
     assert "WITHOUT ROWID" in sql["candles"] and "WITHOUT ROWID" in sql["coverage"]
     assert "open TEXT" in sql["candles"]
     db.close()

@@ -10,7 +10,7 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from bitget_desktop.simulator import Simulator, SimulatorConfig
 
 M = 60_000
 PT, SYMBOL = "USDT-FUTURES", "BTCUSDT"
-T0 = int(datetime(2026, 6, 1, 0, 0, 30, tzinfo=timezone.utc).timestamp() * 1000)
+T0 = int(datetime(2026, 6, 1, 0, 0, 30, tzinfo=UTC).timestamp() * 1000)
 
 
 class ManualClock:
@@ -228,7 +228,7 @@ async def test_paging_back_reaches_the_start_of_history_and_stops(sim: Simulator
     assert pages == -(-(total - 1000) // 200)
     assert client.count("history") == pages + 1  # the last one answered nothing
     assert all(c[3] == 200 for c in client.calls if c[0] == "history")
-    assert [e for e in rec.events if isinstance(e, tuple) and e[0] == "history"][0] == ("history", 200)
+    assert next(e for e in rec.events if isinstance(e, tuple) and e[0] == "history") == ("history", 200)
     # exhausted: no more requests
     assert await feed.load_older() == 0
     assert client.count("history") == pages + 1

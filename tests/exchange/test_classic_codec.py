@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from exchange_payloads import data, raw
 
 from bitget_desktop.domain.errors import InsufficientFunds
 from bitget_desktop.domain.market import ProductType
@@ -19,8 +20,6 @@ from bitget_desktop.domain.trading import (
 )
 from bitget_desktop.exchange.classic import codec
 from bitget_desktop.exchange.rest import parse_envelope
-
-from exchange_payloads import data, raw
 
 D = Decimal
 

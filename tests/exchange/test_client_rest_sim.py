@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from decimal import Decimal
@@ -25,7 +26,6 @@ from bitget_desktop.domain.trading import (
 )
 from bitget_desktop.exchange.models import AccountFamily
 from bitget_desktop.exchange.signing import Credentials
-
 from tests.exchange.conftest import KEY, PASSPHRASE, SECRET, UTA_KEY, WITHDRAW_KEY, client_for
 
 D = Decimal
@@ -76,14 +76,14 @@ async def test_public_market_data(client):
 @pytest.mark.parametrize("pt", [SPOT, USDT])
 async def test_candles_and_history_paging(client, pt):
     recent = await client.candles(pt, "BTCUSDT", Timeframe.M1, limit=100)
-    assert 0 < len(recent) <= 100 and all(a.ts < b.ts for a, b in zip(recent, recent[1:]))
+    assert 0 < len(recent) <= 100 and all(a.ts < b.ts for a, b in itertools.pairwise(recent))
     assert all(c.low <= c.open <= c.high for c in recent)
     pages = []
     async for page in client.iter_candles_back(pt, "BTCUSDT", Timeframe.D1, page_limit=100, max_pages=50):
         pages.append(page)
     assert pages, "no history served"
     flat = [c for page in reversed(pages) for c in page]
-    assert all(a.ts < b.ts for a, b in zip(flat, flat[1:]))  # contiguous, no overlap between pages
+    assert all(a.ts < b.ts for a, b in itertools.pairwise(flat))  # contiguous, no overlap between pages
     assert len(pages) < 50  # stopped on an empty page, not on max_pages
 
 
@@ -239,7 +239,7 @@ async def test_lost_answer_resolved_by_lookup(sim, caplog):
         sim.faults.latency_ms = 600  # the order lands, but after our timeout
 
         async def heal():  # once the order has landed, answers flow again
-            while sim.engine.find_order(KEY, None, req.client_oid) is None:
+            while sim.engine.find_order(KEY, None, req.client_oid) is None:  # noqa: ASYNC110 - no event to wait on
                 await asyncio.sleep(0.01)
             sim.faults.latency_ms = 0
 

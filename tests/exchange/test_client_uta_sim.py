@@ -21,7 +21,6 @@ from bitget_desktop.domain.trading import (
 )
 from bitget_desktop.exchange.models import AccountFamily
 from bitget_desktop.exchange.signing import Credentials
-
 from tests.exchange.conftest import CREDS, PASSPHRASE, SECRET, UTA_KEY, client_for
 
 D = Decimal

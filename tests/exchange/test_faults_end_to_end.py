@@ -20,7 +20,6 @@ from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.exchange.models import OrderAck
 from bitget_desktop.exchange.stream import BookEvent, Push, StreamError, Subscription
 from bitget_desktop.simulator.faults import MALFORMED_FRAMES
-
 from tests.exchange.conftest import KEY, client_for
 
 SPOT = ProductType.SPOT
@@ -180,7 +179,7 @@ async def test_duplicate_and_out_of_order_private_pushes(sim) -> None:
         await _until(lambda: want <= set(_latest(orders.orders())) and
                      _latest(orders.orders())[first.order_id].status is OrderStatus.CANCELLED)
         seen = orders.orders()
-        assert len(seen) > len(set((o.order_id, o.status) for o in seen))  # duplicates did arrive
+        assert len(seen) > len({(o.order_id, o.status) for o in seen})  # duplicates did arrive
         merged = _latest(seen)
         assert set(merged) == want
         for coid, ack in acks.items():

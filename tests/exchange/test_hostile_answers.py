@@ -18,11 +18,12 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
+import exchange_payloads
 import orjson
 import pytest
 from aiohttp import web
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hostile_values import HOSTILE, finite, json_paths, mutate
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bitget_desktop.domain.book import OrderBook
 from bitget_desktop.domain.errors import CODES, BitgetError, ExchangeUnavailable, UncertainOrderState
@@ -35,16 +36,13 @@ from bitget_desktop.exchange.models import OrderAck
 from bitget_desktop.exchange.ratelimit import RateLimiter
 from bitget_desktop.exchange.signing import Credentials
 
-import exchange_payloads
-from hostile_values import HOSTILE, finite, json_paths, mutate
-
 SPOT, USDT = ProductType.SPOT, ProductType.USDT_FUTURES
 TIME_PATH = "/api/v2/public/time"
 LOOKUP_PATHS = ("/api/v2/spot/trade/orderInfo", "/api/v3/trade/order-info")
 PLACE_PATHS = ("/api/v2/spot/trade/place-order", "/api/v3/trade/place-order")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _recorded(name: str) -> Any:
     family, _, file = name.partition("/")
     return exchange_payloads.load(file, family)

@@ -15,19 +15,17 @@ import zlib
 from decimal import Decimal
 from typing import Any
 
+import exchange_payloads
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hostile_values import HOSTILE, finite, json_paths, mutate
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bitget_desktop.domain.market import ProductType
 from bitget_desktop.exchange.stream import BookEvent, Push, Router, StreamError, Subscription
 
-import exchange_payloads
-from hostile_values import HOSTILE, finite, json_paths, mutate
 
-
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _recorded(name: str, family: str) -> Any:
     return exchange_payloads.load(name, family)
 
@@ -244,7 +242,7 @@ broken_update = st.one_of(
     st.tuples(st.just("price"), st.sampled_from(_NOT_A_PRICE)),
     st.tuples(st.just("size"), st.sampled_from(_NOT_A_SIZE)),
     st.tuples(st.sampled_from(["level", "bids"]), st.sampled_from([v for v in HOSTILE if v is not None])),
-    st.tuples(st.sampled_from(["seq", "pseq", "checksum", "ts"]), st.sampled_from(_NOT_AN_INT + [1.5, -3])),
+    st.tuples(st.sampled_from(["seq", "pseq", "checksum", "ts"]), st.sampled_from([*_NOT_AN_INT, 1.5, -3])),
 ).map(lambda t: ("broken", t))
 # An envelope problem: the frame is dropped before it reaches the book, which stays whole.
 broken_envelope = st.sampled_from([("arg", "books"), ("data", {"bids": []}), ("ts", "abc"), ("ts", "NaN"),

@@ -20,7 +20,8 @@ def test_get_vector():
 
 
 def test_post_vector():
-    body = '{"symbol":"BTCUSDT","side":"buy","orderType":"limit","force":"gtc","price":"20000","size":"0.001","clientOid":"abc123"}'
+    body = ('{"symbol":"BTCUSDT","side":"buy","orderType":"limit","force":"gtc","price":"20000","size":"0.001",'
+            '"clientOid":"abc123"}')
     sig = sign_rest(SECRET, "1700000000000", "post", "/api/v2/spot/trade/place-order", "", body)
     assert sig == "9JfFw+cUmK4cO7ZjI8Yl7Ieh238oSCB41TSwuKluQ9M="
 

@@ -3,14 +3,13 @@
 from decimal import Decimal
 
 import orjson
+from exchange_payloads import load, raw
 
 from bitget_desktop.domain import errors as e
 from bitget_desktop.domain.book import BookChecksumError, BookGapError, crc32_signed
 from bitget_desktop.domain.market import Candle, ProductType, PublicTrade, Ticker, Timeframe
 from bitget_desktop.domain.trading import Balance, Fill, FuturesAccount, HoldSide, Order, OrderStatus, Position, Side
 from bitget_desktop.exchange.stream import BookEvent, Push, Router, StreamError, Subscription
-
-from exchange_payloads import load, raw
 
 D = Decimal
 

@@ -13,7 +13,6 @@ from bitget_desktop.domain.market import Candle, ProductType, PublicTrade, Ticke
 from bitget_desktop.domain.trading import Order, OrderRequest, OrderType, Side
 from bitget_desktop.exchange.signing import Credentials
 from bitget_desktop.exchange.stream import BookEvent, ConnectionEvent, Push, StreamError, Subscription
-
 from tests.exchange.conftest import KEY, SECRET, client_for
 
 SPOT = ProductType.SPOT

@@ -2,11 +2,11 @@
 
 from decimal import Decimal
 
+from exchange_payloads import data
+
 from bitget_desktop.domain.trading import PositionMode
 from bitget_desktop.exchange.models import AccountFamily
 from bitget_desktop.exchange.uta import codec
-
-from exchange_payloads import data
 
 
 def test_settings():
@@ -29,6 +29,8 @@ def test_key_info_flags_withdrawal():
 
 # -- every v3 parser on the recorded payloads ----------------------------------------------------------------------
 
+from exchange_payloads import load  # noqa: E402
+
 from bitget_desktop.domain.market import ProductType, Timeframe  # noqa: E402
 from bitget_desktop.domain.trading import (  # noqa: E402
     HoldSide,
@@ -40,8 +42,6 @@ from bitget_desktop.domain.trading import (  # noqa: E402
     TimeInForce,
     TradeSide,
 )
-
-from exchange_payloads import load  # noqa: E402
 
 V3 = "bitget-v3"
 D = Decimal

@@ -148,9 +148,9 @@ def parse_key_permissions(data: Json) -> KeyPermissions:
     """v2 GET /api/v2/spot/account/info: `authorities` (list or comma text), `ips` (comma text)."""
     auth = data.get("authorities") or []
     if isinstance(auth, str):
-        auth = [a for a in auth.split(",")]
+        auth = auth.split(",")
     ips = data.get("ips") or ""
-    ip_list = ips if isinstance(ips, list) else [p for p in str(ips).split(",")]
+    ip_list = ips if isinstance(ips, list) else str(ips).split(",")
     return KeyPermissions(
         user_id=str(data.get("userId", "")),
         permissions=frozenset(str(a).strip().lower() for a in auth if str(a).strip()),
@@ -361,7 +361,7 @@ def parse_mix_order(d: Json, product_type: ProductType) -> Order:
         size=dec(d.get("size")),
         filled_size=dec(d["accBaseVolume"] if "accBaseVolume" in d else d.get("baseVolume")),  # pushes: acc = total
         avg_price=avg,
-        status=OrderStatus.parse(d.get("state") or d.get("status")),
+        status=OrderStatus.parse(str(d.get("state") or d.get("status"))),
         trade_side=_trade_side(d.get("tradeSide")),
         pos_side=_pos_side(d.get("posSide")),
         reduce_only=yes(d.get("reduceOnly")),

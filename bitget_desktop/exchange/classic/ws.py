@@ -9,7 +9,7 @@ from typing import Any
 from bitget_desktop.domain.market import Candle, ProductType, PublicTrade, Timeframe
 from bitget_desktop.domain.trading import Side
 from bitget_desktop.exchange.classic import codec
-from bitget_desktop.exchange.wire import parser
+from bitget_desktop.exchange.wire import dec, parser
 
 __all__ = [
     "BOOK_CHANNELS",
@@ -104,8 +104,8 @@ def parse_public_trade(d: Mapping[str, Any], symbol: str) -> PublicTrade:
     return PublicTrade(
         symbol=symbol,
         trade_id=str(d["tradeId"]),
-        price=codec.dec(d["price"]),
-        size=codec.dec(d["size"]),
+        price=dec(d["price"]),
+        size=dec(d["size"]),
         side=Side.parse(d["side"]),
         ts=int(d["ts"]),
     )

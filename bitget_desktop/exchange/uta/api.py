@@ -19,8 +19,7 @@ from bitget_desktop.domain.trading import (
 )
 from bitget_desktop.exchange.models import BatchResult, LeverageInfo, OrderAck, UnifiedAccountSettings, UnifiedAssets
 from bitget_desktop.exchange.rest import RestClient
-from bitget_desktop.exchange.uta import codec
-from bitget_desktop.exchange.uta import paths as v3
+from bitget_desktop.exchange.uta import codec, paths as v3
 
 __all__ = ["UtaApi"]
 

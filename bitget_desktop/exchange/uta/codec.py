@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bitget_desktop.domain.errors import error_from
 from bitget_desktop.domain.market import Candle, Instrument, ProductType, PublicTrade, Ticker, Timeframe
@@ -46,7 +46,11 @@ from bitget_desktop.exchange.models import (
 )
 from bitget_desktop.exchange.wire import dec, dec_text, enum_or_none, level_strings, ms, opt_dec, parser, yes
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 Json = Mapping[str, Any]
+_T = TypeVar("_T", bound="DataclassInstance")  # as_requested relabels domain dataclasses
 _ZERO = Decimal(0)
 CLIENT_OID_MAX_LEN = 32  # v3 regex ^[.A-Z:/a-z0-9_-]{1,32}$ (docs, websocket place-order page)
 # WORKAROUND: v3 spot instruments carry no fee rates (GET /api/v3/account/fee-rate has them, per account);
@@ -81,7 +85,7 @@ def category(product_type: ProductType | str) -> str:
     return _DEMO_TO_REAL.get(pt, pt).value
 
 
-def as_requested(items: list[Any], requested: ProductType | str) -> list[Any]:
+def as_requested(items: list[_T], requested: ProductType | str) -> list[_T]:
     """Label items of a demo request (`SUSDT-FUTURES`...) with the demo product type the caller used.
 
     v3 has no demo categories (demo is the `paptrading` header), so answers say `USDT-FUTURES`; a caller that
