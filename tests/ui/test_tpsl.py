@@ -111,3 +111,45 @@ def test_tpsl_columns_and_chart_lines_follow_the_exchange(qloop: Any, qtbot: Any
             chart.bind_session(None)
 
     qloop.run_until_complete(asyncio.wait_for(main(), 90))
+
+
+def test_position_with_tpsl_screenshot(qloop: Any, qtbot: Any, tmp_path: Path) -> None:
+    """The main window on the BTCUSDT perp with a long whose TP/SL came from its opening order's presets: Positions
+    blotter and chart lines. BITGET_DESKTOP_SCREENSHOTS=docs/screenshots refreshes the committed PNGs."""
+    import os
+
+    target = os.environ.get("BITGET_DESKTOP_SCREENSHOTS")
+    shots = Path(target) if target else tmp_path
+
+    async def main() -> None:
+        async with simulator(run_market=False) as sim:  # the market stands still: the picture is repeatable
+            win = window_for(qtbot, sim, tmp_path, size=(1500, 920))
+            session = win.session
+            await wait_signal(session.ready, timeout=15)
+            client = session.client
+            inst = next(i for i in await client.futures_instruments(FUT) if i.symbol == "BTCUSDT")
+            last = (await client.ticker(FUT, "BTCUSDT")).last
+            tp, sl = inst.snap_price(last * Decimal("1.002")), inst.snap_price(last * Decimal("0.997"))
+            await client.place_futures_order(OrderRequest.build(
+                inst, side="buy", order_type="market", size="0.05", margin_mode="crossed", margin_coin="USDT",
+                preset_take_profit=tp, preset_stop_loss=sl))
+            session.set_symbol(f"{FUT.value}:BTCUSDT")
+            win.blotter.setCurrentWidget(win.blotter_views["positions"])
+            await session.refresh_account()
+            chart = win.chart
+            await wait_until(lambda: getattr(chart, "instrument", None) == inst and len(chart.chart.store) > 0,
+                             timeout=15, what="perp candles")
+            want = {("take_profit", float(tp)), ("stop_loss", float(sl))}
+            await wait_until(lambda: want <= {(pl.kind, pl.price) for pl in chart.chart.order_lines}
+                             and win.positions_model.rowCount() == 1
+                             and cell(win.positions_model, 0, "TP") == fmt_decimal(tp, inst.price_places),
+                             timeout=15, what="TP/SL on the blotter and the chart")
+            for _ in range(10):  # let the views repaint
+                await asyncio.sleep(0.05)
+            for mode in ("dark", "light"):
+                win.set_theme(mode)
+                await asyncio.sleep(0.2)
+                image = win.grab().toImage()
+                assert image.save(str(shots / f"position-tpsl-{mode}.png"))
+
+    qloop.run_until_complete(asyncio.wait_for(main(), 60))
