@@ -43,7 +43,7 @@ class Column:
     """One column: its title, how to show a record, and how to sort/colour it."""
 
     title: str
-    text: Callable[[Any], str]
+    text: Callable[..., str]  # text(rec), text(rec, instrument) or text(rec, instrument, model): see the flags
     numeric: bool = False
     sort: Callable[[Any], Any] | None = None
     colour: Callable[[Any], str | None] | None = None  # "up" | "down" | None
