@@ -42,6 +42,7 @@ from bitget_desktop.exchange.models import (
     KeyPermissions,
     LeverageInfo,
     OrderAck,
+    TpslPlan,
     UnifiedAccountSettings,
     UnifiedAssets,
 )
@@ -587,6 +588,18 @@ class BitgetClient:
         params = {"productType": pt.value, "symbol": symbol, "orderId": order_id, "startTime": start,
                   "endTime": end, "limit": limit}
         return codec.parse_mix_fills(await self.rest.get(v2.MIX_FILLS, params, private=True), pt)
+
+    async def futures_tpsl_orders(self, product_type: ProductType | str,
+                                  symbol: str | None = None) -> list[TpslPlan] | None:
+        """Pending take-profit / stop-loss orders on positions (v2 orders-plan-pending, planType=profit_loss).
+
+        None on a unified account: this client does not read v3 strategy orders (the caller falls back on the
+        opening orders' presets)."""
+        if self.unified:
+            return None
+        pt = _futures(product_type)
+        params = {"productType": pt.value, "symbol": symbol, "planType": "profit_loss"}
+        return codec.parse_tpsl_plans(await self.rest.get(v2.MIX_ORDERS_PLAN_PENDING, params, private=True), pt)
 
     # -- the safe place-order path -------------------------------------------------------------------------------
     async def _find_spot(self, client_oid: str) -> Order | None:

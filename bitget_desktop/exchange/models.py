@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from bitget_desktop.domain.errors import BitgetError
 from bitget_desktop.domain.market import ProductType
-from bitget_desktop.domain.trading import MarginMode, PositionMode
+from bitget_desktop.domain.trading import HoldSide, MarginMode, PositionMode
 
 __all__ = [
     "AccountFamily",
@@ -17,6 +17,7 @@ __all__ = [
     "KeyPermissions",
     "LeverageInfo",
     "OrderAck",
+    "TpslPlan",
     "UnifiedAccountSettings",
     "UnifiedAssets",
     "UnifiedCoinAsset",
@@ -36,6 +37,31 @@ class OrderAck:
     order_id: str | None
     client_oid: str | None
     symbol: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TpslPlan:
+    """A pending take-profit or stop-loss trigger order on a futures position (v2 orders-plan-pending, profit_loss).
+
+    `plan_type` is Bitget's: pos_profit / pos_loss cover the whole position, profit_plan / loss_plan a part of it
+    (`size`), moving_plan is a trailing stop (its trigger moves and is not drawn as a fixed price)."""
+
+    order_id: str
+    symbol: str
+    product_type: ProductType
+    plan_type: str
+    hold_side: HoldSide
+    trigger_price: Decimal
+    size: Decimal | None
+    c_time: int
+
+    @property
+    def take_profit(self) -> bool:
+        return self.plan_type in ("pos_profit", "profit_plan")
+
+    @property
+    def stop_loss(self) -> bool:
+        return self.plan_type in ("pos_loss", "loss_plan")
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from bitget_desktop.domain.trading import (
     Position,
     PositionMode,
 )
+from bitget_desktop.terminal.protection import Protections
 
 ORDERS, FILLS, POSITIONS, BALANCES, MODES = "orders", "fills", "positions", "balances", "modes"
 
@@ -82,6 +83,7 @@ class AccountState:
         self._positions_pushed: dict[str, int] = {}  # product type -> clock() of its last positions push
         self._balance_pushed: dict[str, int] = {}  # coin / margin coin -> clock() of its last push
         self._listeners: list[Callable[[str], None]] = []
+        self.protections = Protections(self.current, self._changed)  # positions' TP/SL (terminal/protection.py)
 
     # -- listeners ------------------------------------------------------------------------------------------------
     def listen(self, fn: Callable[[str], None]) -> None:

@@ -16,6 +16,7 @@ from bitget_desktop.domain.market import ProductType
 from bitget_desktop.domain.trading import Fill, Order
 from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.terminal.account import AccountState, Snapshot
+from bitget_desktop.terminal.protection import read_protections
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class Reconciler:
             snap.futures_accounts.extend(accounts)
             snap.positions[pt.value] = positions
             _add_open(snap, pt, open_orders)
+            await read_protections(c, state, pt, positions, gen)  # positions' TP/SL orders
             fills = await c.futures_fills(pt)
             snap.fills.extend(fills)
             if full:

@@ -394,7 +394,8 @@ class ChartPanel(QWidget):
                 and str(rec.product_type) == str(inst.product_type))
 
     def show_order_lines(self) -> None:
-        """Open orders, position entries and (perps) liquidation prices of this symbol as horizontal lines."""
+        """Open orders (with their TP/SL presets), position entries, TP/SL and (perps) liquidation prices of this
+        symbol as horizontal lines."""
         inst, s = self._instrument, self.session
         if inst is None or s is None:
             return
@@ -409,6 +410,13 @@ class ChartPanel(QWidget):
                 side = str(o.side)
                 lines.append(PriceLine(float(o.price), f"{side.upper()} {fmt_decimal(o.remaining)} @ {px(o.price)}",
                                        side))
+                who = f"{side} {px(o.price)}"
+                if o.preset_take_profit is not None:
+                    lines.append(PriceLine(float(o.preset_take_profit), f"TP {px(o.preset_take_profit)} ({who})",
+                                           "take_profit"))
+                if o.preset_stop_loss is not None:
+                    lines.append(PriceLine(float(o.preset_stop_loss), f"SL {px(o.preset_stop_loss)} ({who})",
+                                           "stop_loss"))
         for p in s.position_list():
             if self._mine(p):
                 hold = str(p.hold_side)
@@ -417,6 +425,13 @@ class ChartPanel(QWidget):
                 if p.liquidation_price:
                     lines.append(PriceLine(float(p.liquidation_price), f"liq. {hold} {px(p.liquidation_price)}",
                                            "liquidation"))
+                protection = s.state.protections.of(p, s.state.orders.values())
+                if protection is not None:
+                    note = " (preset)" if protection.source == "preset" else ""
+                    lines.extend(PriceLine(float(tp), f"TP {hold} {px(tp)}{note}", "take_profit")
+                                 for tp in protection.take_profit)
+                    lines.extend(PriceLine(float(sl), f"SL {hold} {px(sl)}{note}", "stop_loss")
+                                 for sl in protection.stop_loss)
         self.chart.set_order_lines(lines)
 
     def show_fills(self) -> None:

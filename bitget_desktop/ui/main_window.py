@@ -244,6 +244,8 @@ class MainWindow(QMainWindow):
         self.balances_model = BalancesModel(self)
         for m in (self.open_orders_model, self.history_model, self.fills_model, self.positions_model):  # precision
             m.instrument_of = lambda key: self.session.instruments.get(key) if self.session is not None else None
+        self.positions_model.protection_of = lambda p: (  # the position's TP/SL (terminal/protection.py)
+            None if self.session is None else self.session.state.protections.of(p, self.session.state.orders.values()))
 
         self._build_toolbar()
         self._build_central()

@@ -25,7 +25,14 @@ from bitget_desktop.domain.trading import (
     TimeInForce,
     TradeSide,
 )
-from bitget_desktop.exchange.models import BatchFailure, BatchResult, KeyPermissions, LeverageInfo, OrderAck
+from bitget_desktop.exchange.models import (
+    BatchFailure,
+    BatchResult,
+    KeyPermissions,
+    LeverageInfo,
+    OrderAck,
+    TpslPlan,
+)
 from bitget_desktop.exchange.wire import dec, dec_text, enum_or_none, level_strings, ms, opt_dec, opt_int, parser, yes
 
 Json = Mapping[str, Any]
@@ -379,6 +386,46 @@ def parse_mix_order_list(data: Json | None, product_type: ProductType) -> list[O
     if not data:
         return []
     return [parse_mix_order(d, product_type) for d in (data.get("entrustedList") or [])]
+
+
+def _plan_hold_side(d: Json) -> HoldSide:
+    """The position a TP/SL order protects: `posSide` in hedge mode; in one-way mode (`net`) the order's `side` is the
+    closing trade, so a sell protects a long."""
+    held: HoldSide | None = enum_or_none(HoldSide, d.get("posSide"))
+    if held is not None:
+        return held
+    return HoldSide.LONG if Side.parse(d["side"]) is Side.SELL else HoldSide.SHORT
+
+
+@parser
+def parse_tpsl_plan(d: Json, product_type: ProductType) -> TpslPlan:
+    """orders-plan-pending element of planType=profit_loss (pos_profit, pos_loss, profit_plan, loss_plan, ...)."""
+    plan_type = str(d.get("planType") or "")
+    trigger = opt_dec(d.get("triggerPrice"))
+    if not trigger:  # some answers carry the price only in the TP or SL field of the pair
+        field = "stopLossTriggerPrice" if plan_type in ("pos_loss", "loss_plan") else "stopSurplusTriggerPrice"
+        trigger = opt_dec(d.get(field))
+    size = opt_dec(d.get("size"))
+    return TpslPlan(
+        order_id=str(d["orderId"]),
+        symbol=str(d["symbol"]),
+        product_type=product_type,
+        plan_type=plan_type,
+        hold_side=_plan_hold_side(d),
+        trigger_price=trigger if trigger is not None else _ZERO,
+        size=size if size else None,
+        c_time=ms(d.get("cTime")),
+    )
+
+
+@parser
+def parse_tpsl_plans(data: Json | None, product_type: ProductType) -> list[TpslPlan]:
+    """orders-plan-pending: `{"entrustedList": [...] | null, "endId": ...}`; only live plans with a trigger price."""
+    if not data:
+        return []
+    plans = [parse_tpsl_plan(d, product_type) for d in (data.get("entrustedList") or [])
+             if str(d.get("planStatus") or "live") == "live"]
+    return [p for p in plans if p.trigger_price > 0]
 
 
 @parser

@@ -49,6 +49,7 @@ MIX_ORDER_DETAIL = "/api/v2/mix/order/detail"
 MIX_ORDERS_PENDING = "/api/v2/mix/order/orders-pending"
 MIX_ORDERS_HISTORY = "/api/v2/mix/order/orders-history"
 MIX_FILLS = "/api/v2/mix/order/fills"
+MIX_ORDERS_PLAN_PENDING = "/api/v2/mix/order/orders-plan-pending"
 
 # websocket
 WS_PUBLIC = "/v2/ws/public"

@@ -20,6 +20,8 @@ class ChartTheme:
     order_sell: str
     position: str
     liquidation: str
+    take_profit: str  # TP/SL trigger lines (order presets and position TP/SL orders)
+    stop_loss: str
     overlay: tuple[str, ...]  # colours for indicator lines, in order
 
 
@@ -37,6 +39,8 @@ DARK = ChartTheme(
     order_sell="#ff9800",
     position="#e0e3eb",
     liquidation="#f23645",
+    take_profit="#00e676",
+    stop_loss="#ff4081",
     overlay=("#f5c542", "#42a5f5", "#ab47bc", "#66bb6a", "#ff7043"),
 )
 
@@ -54,6 +58,8 @@ LIGHT = ChartTheme(
     order_sell="#e65100",
     position="#131722",
     liquidation="#d50000",
+    take_profit="#00897b",
+    stop_loss="#c2185b",
     overlay=("#e69500", "#1e88e5", "#8e24aa", "#2e7d32", "#d84315"),
 )
 

@@ -24,7 +24,8 @@ RIGHT_MARGIN_CANDLES = 4
 
 @dataclass(frozen=True, slots=True)
 class PriceLine:
-    """A horizontal line at ``price``; ``kind`` picks the colour: buy, sell, position, liquidation."""
+    """A horizontal line at ``price``; ``kind`` picks the colour: buy, sell, position, liquidation, take_profit,
+    stop_loss."""
 
     price: float
     text: str = ""
@@ -687,10 +688,13 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             "sell": self.theme.order_sell,
             "position": self.theme.position,
             "liquidation": self.theme.liquidation,
+            "take_profit": self.theme.take_profit,
+            "stop_loss": self.theme.stop_loss,
         }
         for pl, item in self._order_lines:
             color = colors.get(pl.kind, self.theme.foreground)
-            style = QtCore.Qt.PenStyle.SolidLine if pl.kind == "position" else QtCore.Qt.PenStyle.DashLine
+            style = {"position": QtCore.Qt.PenStyle.SolidLine, "take_profit": QtCore.Qt.PenStyle.DashDotLine,
+                     "stop_loss": QtCore.Qt.PenStyle.DashDotLine}.get(pl.kind, QtCore.Qt.PenStyle.DashLine)
             item.setPen(pg.mkPen(color, width=1, style=style))
             item.setPos(pl.price)
             text = pl.text or f"{pl.price:.{self.price_decimals}f}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -112,6 +113,14 @@ _ORDER_COLUMNS = (
            with_instrument=True),
     Column("Avg price", lambda o, i: _price(o.avg_price, i), numeric=True, sort=lambda o: o.avg_price or 0,
            with_instrument=True),
+    Column("TP", lambda o, i: _price(o.preset_take_profit, i), numeric=True,
+           sort=lambda o: o.preset_take_profit or 0, colour=lambda o: "up" if o.preset_take_profit else None,
+           tooltip=lambda o: "Take-profit trigger attached to the order" if o.preset_take_profit else "",
+           with_instrument=True),
+    Column("SL", lambda o, i: _price(o.preset_stop_loss, i), numeric=True,
+           sort=lambda o: o.preset_stop_loss or 0, colour=lambda o: "down" if o.preset_stop_loss else None,
+           tooltip=lambda o: "Stop-loss trigger attached to the order" if o.preset_stop_loss else "",
+           with_instrument=True),
     Column("Status", lambda o: str(o.status).replace("_", " ")),
     Column("Client id", lambda o: o.client_oid or ""),
 )
@@ -176,11 +185,34 @@ class PositionsModel(RecordTableModel):
         Column("Leverage", lambda p: f"{p.leverage}x", numeric=True, sort=lambda p: p.leverage),
         Column("Liq. price", lambda p, i: _price(p.liquidation_price, i), numeric=True,
                sort=lambda p: p.liquidation_price or 0, with_instrument=True),
+        Column("TP", lambda p, i, m: _protection_text(m.protection_of(p), "take_profit", i), numeric=True,
+               colour=lambda p: "up", tooltip=lambda p: _PROTECTION_TIP, with_model=True),
+        Column("SL", lambda p, i, m: _protection_text(m.protection_of(p), "stop_loss", i), numeric=True,
+               colour=lambda p: "down", tooltip=lambda p: _PROTECTION_TIP, with_model=True),
         Column("Mode", lambda p: f"{p.margin_mode} · {str(p.pos_mode).replace('_mode', '').replace('_', '-')}"),
     )
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(key=lambda p: (p.symbol, str(p.hold_side)), parent=parent)
+        # Position -> terminal.protection.Protection (or None): the position's TP/SL, set by the window
+        self.protection_of: Callable[[Any], Any] = lambda _p: None
+
+
+_PROTECTION_TIP = ("The position's take-profit / stop-loss trigger orders on the exchange; \"(preset)\" when only "
+                   "the opening order's presets are known so far, \"+n\" for further partial TP/SL orders")
+
+
+def _protection_text(protection: Any, which: str, inst: Any) -> str:
+    """The first TP (or SL) price at the instrument's precision, "+n" for more, "(preset)" when not yet confirmed."""
+    prices = getattr(protection, which, ()) if protection is not None else ()
+    if not prices:
+        return ""
+    text = _price(prices[0], inst)
+    if len(prices) > 1:
+        text += f" +{len(prices) - 1}"
+    if protection.source == "preset":
+        text += " (preset)"
+    return text
 
 
 _STABLE = ("USDT", "USDC", "USD", "BUSD", "DAI")

@@ -43,13 +43,15 @@ class Column:
     """One column: its title, how to show a record, and how to sort/colour it."""
 
     title: str
-    text: Callable[[Any], str]
+    text: Callable[..., str]  # text(rec), text(rec, instrument) or text(rec, instrument, model): see the flags
     numeric: bool = False
     sort: Callable[[Any], Any] | None = None
     colour: Callable[[Any], str | None] | None = None  # "up" | "down" | None
     tooltip: Callable[[Any], str] | None = None
     # Given, the text is shown at the precision of the record's instrument: text(rec, instrument or None).
     with_instrument: bool = False
+    # Given, the text also needs the model's lookups (e.g. a position's TP/SL): text(rec, instrument or None, model).
+    with_model: bool = False
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -135,6 +137,8 @@ class RecordTableModel(QAbstractTableModel):
         rec = self._records[index.row()]
         col = self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
+            if col.with_model:
+                return col.text(rec, self._instrument(rec), self)
             return col.text(rec, self._instrument(rec)) if col.with_instrument else col.text(rec)
         if role == Qt.ItemDataRole.ToolTipRole and col.tooltip is not None:
             return col.tooltip(rec) or None
@@ -148,6 +152,11 @@ class RecordTableModel(QAbstractTableModel):
                 return self.down_colour
             return None
         if role == SORT_ROLE:
-            value = col.sort(rec) if col.sort is not None else col.text(rec)
+            if col.sort is not None:
+                value = col.sort(rec)
+            elif col.with_model:
+                value = col.text(rec, self._instrument(rec), self)
+            else:
+                value = col.text(rec)
             return float(value) if isinstance(value, Decimal) else value
         return None
