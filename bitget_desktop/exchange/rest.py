@@ -13,7 +13,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from bitget_desktop.domain.errors import BitgetError, MalformedResponse, NetworkError, error_from
+from bitget_desktop.domain.errors import BitgetError, MalformedResponse, NetworkError, RateLimited, error_from
 from bitget_desktop.exchange.backoff import Verdict, backoff, classify
 from bitget_desktop.exchange.clock import ServerClock
 from bitget_desktop.exchange.environments import Environment
@@ -228,7 +228,9 @@ class RestClient:
                     await self.sync_clock()
                     continue
                 if verdict is Verdict.RETRY:
-                    limit = rate_retries if exc.http_status == 429 or exc.code in ("429", "1001") else budget
+                    # Only a rate-limit refusal says the request was not processed (safe to send again); a 429 whose
+                    # envelope names another code (e.g. 40015, system error) says nothing of the order.
+                    limit = rate_retries if isinstance(exc, RateLimited) else budget
                     if attempt < limit:
                         attempt += 1
                         delay = next(delays)

@@ -52,7 +52,7 @@ def resolve_key(api_key: str | None, secret: str | None, passphrase: str | None,
            secret or from_file.get("secret") or env.get(ENV_SECRET) or None,
            passphrase or from_file.get("passphrase") or env.get(ENV_PASSPHRASE) or None)
     if any(key) and not all(key):
-        missing = [n for n, v in zip(("api key", "secret", "passphrase"), key) if not v]
+        missing = [n for n, v in zip(("api key", "secret", "passphrase"), key, strict=True) if not v]
         raise SimSetupError(f"give the api key, secret and passphrase together (or none for a demo key); "
                         f"missing: {', '.join(missing)}")
     return key

@@ -81,7 +81,7 @@ async def test_key_from_the_environment_and_faults_from_the_control_endpoint():
         first = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
         m = re.fullmatch(r"REST (http://127\.0\.0\.1:\d+)\n", first)
         assert m, first
-        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+        cmdline = await asyncio.to_thread(Path(f"/proc/{proc.pid}/cmdline").read_bytes)
         assert secret.encode() not in cmdline and passphrase.encode() not in cmdline
         from bitget_desktop.simulator import ApiKeySpec
         from tests.simulator.conftest import Http

@@ -144,7 +144,8 @@ async def outcome(qtbot: Any, ticket: Any, sim: Any, before: set[str], stats: di
         if lev is not None:  # an opening order shows the leverage it opens at
             assert (o.leverage, o.margin_mode) == (int(lev.group(1)), lev.group(2))
     stats["sent"] += 1
-    await asyncio.gather(*ticket._tasks.tasks, return_exceptions=True)
+    # the ticket's tasks and the desk's follow-ups end before the next example types (outside the loop)
+    await asyncio.gather(*ticket._tasks.tasks, *ticket.desk.tasks.tasks, return_exceptions=True)
 
 
 def test_spot_what_you_see_is_what_is_sent(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
