@@ -248,6 +248,11 @@ class AccountState:
         if snap.open_orders is not None:
             open_ids = {o.order_id for o in snap.open_orders}
             for o in snap.open_orders:
+                known = self.orders.get(o.order_id)
+                if known is not None and known.u_time == o.u_time:
+                    # the same version of the order: the open-orders list is its leanest record (Bitget's spot
+                    # unfilled-orders carry no fee), so what a push or a lookup gave is kept
+                    continue
                 if self._merge_order(o):
                     changed.add(ORDERS)
             for o in list(self.orders.values()):

@@ -69,7 +69,8 @@ class Reconciler:
             await asyncio.gather(task, return_exceptions=True)
 
     async def run_once(self) -> None:
-        """One read of the account, merged; the first one also reads order history, fills and position modes."""
+        """One read of the account (open orders, recent order history, fills, positions, balances), merged; the first
+        one also reads the position modes."""
         c, state = self.client, self.state
         gen = state.generation
         full = not self._full_done
@@ -82,8 +83,9 @@ class Reconciler:
             balances, open_orders = await asyncio.gather(c.spot_balances(), c.spot_open_orders())
             snap.balances = balances
             _add_open(snap, ProductType.SPOT, open_orders)
-            if full:
-                snap.orders.extend(await c.spot_order_history())
+            # every run: an order placed and finished while the private socket was down (another session, the
+            # exchange's own app) is in neither the open list nor any push this connection saw
+            snap.orders.extend(await c.spot_order_history())
 
         async def read_futures(pt: ProductType) -> None:
             accounts, positions, open_orders = await asyncio.gather(
@@ -93,8 +95,8 @@ class Reconciler:
             _add_open(snap, pt, open_orders)
             fills = await c.futures_fills(pt)
             snap.fills.extend(fills)
+            snap.orders.extend(await c.futures_order_history(pt))  # every run, as for spot
             if full:
-                snap.orders.extend(await c.futures_order_history(pt))
                 snap.position_modes[pt.value] = await c.position_mode(pt)
 
         if spot:
