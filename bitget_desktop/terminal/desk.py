@@ -345,6 +345,12 @@ class OrderDesk:
             else:
                 await client.cancel_all_spot_orders(inst.symbol)
                 result = None
+        except UNCERTAIN as exc:
+            # No clean answer: the orders may be cancelled already. Read them again rather than say "refused".
+            await self._refresh_open(inst.product_type)
+            left = len(self.state.orders_for(inst.symbol, inst.product_type))
+            return self._set(action, CANCEL_ACK, error=exc,
+                             detail=f"no answer from Bitget; open orders read again: {left} still open")
         except BitgetError as exc:
             return self._set(action, REJECTED, error=exc)
         if result is not None:
@@ -426,16 +432,37 @@ class OrderDesk:
         return reported
 
     async def set_margin_mode(self, inst: Instrument, mode: MarginMode) -> LeverageInfo:
-        info = await self._client().set_margin_mode(inst.product_type, inst.symbol,
-                                                    inst.margin_coin or inst.quote_coin, mode)
+        try:
+            info = await self._client().set_margin_mode(inst.product_type, inst.symbol,
+                                                        inst.margin_coin or inst.quote_coin, mode)
+        except UNCERTAIN:
+            await self._read_settings(inst)
+            raise
         self._take_leverage(inst, info)
         return info
 
     async def set_leverage(self, inst: Instrument, leverage: int) -> LeverageInfo:
-        info = await self._client().set_leverage(inst.product_type, inst.symbol,
-                                                 inst.margin_coin or inst.quote_coin, leverage)
+        try:
+            info = await self._client().set_leverage(inst.product_type, inst.symbol,
+                                                     inst.margin_coin or inst.quote_coin, leverage)
+        except UNCERTAIN:
+            await self._read_settings(inst)
+            raise
         self._take_leverage(inst, info)
         return info
+
+    async def _read_settings(self, inst: Instrument) -> None:
+        """A change got no clean answer and may have taken effect: show the margin mode and cross leverage Bitget
+        now reports (an isolated symbol's leverage is not in that answer; a ticket reload reads it)."""
+        try:
+            acc = await self._client().futures_account(inst.product_type, inst.symbol,
+                                                       inst.margin_coin or inst.quote_coin)
+        except BitgetError as exc:
+            log.info("reading %s settings back failed: %s", inst.symbol, exc)
+            return
+        crossed = acc.margin_mode is MarginMode.CROSSED
+        self.state.set_symbol_settings(inst.product_type, inst.symbol, self.generation, margin_mode=acc.margin_mode,
+                                       leverage=acc.crossed_leverage if crossed else None)
 
     def _take_leverage(self, inst: Instrument, info: LeverageInfo) -> None:
         lev = info.cross_leverage if info.margin_mode is MarginMode.CROSSED else (info.long_leverage

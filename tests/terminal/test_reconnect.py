@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bitget_desktop.domain.errors import BitgetError
 from bitget_desktop.domain.trading import OrderRequest, OrderStatus, OrderType, Side
 from bitget_desktop.terminal.desk import Action
 
@@ -73,3 +74,33 @@ async def test_private_drop_while_orders_change_then_terminal_equals_simulator()
         finally:
             await conn.aclose()
             await other.close()
+
+
+async def test_unanswered_leverage_and_cancel_all_show_what_bitget_did() -> None:
+    """A lost answer after the request took effect: the desk must not keep the old leverage nor call a cancel-all
+    that happened 'refused'."""
+    async with simulator(run_market=False) as sim:
+        conn = await open_connection(sim)
+        try:
+            perp = conn.instruments["USDT-FUTURES:BTCUSDT"]
+            await conn.desk.set_leverage(perp, 10)
+            assert conn.state.symbol_settings(PERP, "BTCUSDT").leverage == 10
+            sim.faults.lose_answer("/api/v2/mix/account/set-leverage")
+            try:
+                await conn.desk.set_leverage(perp, 25)
+            except BitgetError:
+                pass  # no answer: the desk may say so, but it must then show what Bitget has
+            async with client_for(sim) as other:
+                assert (await other.futures_account(PERP, "BTCUSDT", "USDT")).crossed_leverage == 25
+            assert conn.state.symbol_settings(PERP, "BTCUSDT").leverage == 25
+
+            below = (sim.engine.last_price(PERP.value, "BTCUSDT") * D("0.97")).quantize(D("0.1"))
+            placed = await conn.desk.place(_limit(perp, Side.BUY, "0.01", below))
+            await wait_until(lambda: placed.state == "live", 5.0, "the order live")
+            sim.faults.lose_answer("/api/v2/mix/order/batch-cancel-orders")
+            action = await conn.desk.cancel_all(perp)
+            assert sim.engine.find_order(KEY, order_id=placed.order_id).status == "cancelled"
+            assert action.state != "rejected", action
+            await wait_until(lambda: placed.state == "cancelled", 5.0, "the order shown cancelled")
+        finally:
+            await conn.aclose()
