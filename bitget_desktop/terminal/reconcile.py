@@ -35,7 +35,6 @@ class Reconciler:
         self.runs = 0
         self._again = False
         self._running: asyncio.Task[None] | None = None
-        self._full_done = False
 
     def request(self) -> asyncio.Task[None]:
         """Read soon: at once if idle, else once more after the read in flight (which may predate the trigger)."""
@@ -69,11 +68,10 @@ class Reconciler:
             await asyncio.gather(task, return_exceptions=True)
 
     async def run_once(self) -> None:
-        """One read of the account (open orders, recent order history, fills, positions, balances), merged; the first
-        one also reads the position modes."""
+        """One read of the account (open orders, recent order history, fills, positions, position modes, balances),
+        merged."""
         c, state = self.client, self.state
         gen = state.generation
-        full = not self._full_done
         snap = Snapshot(started_at=state.clock())
         futures = [pt for pt in self.product_types if pt.is_futures]
         spot = ProductType.SPOT in self.product_types
@@ -96,8 +94,8 @@ class Reconciler:
             fills = await c.futures_fills(pt)
             snap.fills.extend(fills)
             snap.orders.extend(await c.futures_order_history(pt))  # every run, as for spot
-            if full:
-                snap.position_modes[pt.value] = await c.position_mode(pt)
+            # every run too: when flat, nothing is pushed about a switch made elsewhere while the socket was down
+            snap.position_modes[pt.value] = await c.position_mode(pt)
 
         if spot:
             reads.append(asyncio.ensure_future(read_spot()))
@@ -117,7 +115,6 @@ class Reconciler:
             state.apply_orders(found, gen)
             fills = await self._fills_of(found)
             state.apply_fills(fills, gen)
-        self._full_done = True
         self.runs += 1
         state.mark_reconciled(gen)
 

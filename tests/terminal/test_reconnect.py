@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bitget_desktop.domain.errors import BitgetError
-from bitget_desktop.domain.trading import OrderRequest, OrderStatus, OrderType, Side
+from bitget_desktop.domain.trading import OrderRequest, OrderStatus, OrderType, PositionMode, Side
 from bitget_desktop.terminal.desk import Action
 
 from .sim_support import KEY, PERP, client_for, converge, open_connection, simulator, wait_until
@@ -102,5 +102,24 @@ async def test_unanswered_leverage_and_cancel_all_show_what_bitget_did() -> None
             assert sim.engine.find_order(KEY, order_id=placed.order_id).status == "cancelled"
             assert action.state != "rejected", action
             await wait_until(lambda: placed.state == "cancelled", 5.0, "the order shown cancelled")
+        finally:
+            await conn.aclose()
+
+
+async def test_position_mode_changed_elsewhere_while_private_socket_down() -> None:
+    """Flat and without orders, nothing is pushed about the position mode: the reconnect's read must carry it."""
+    async with simulator(run_market=False) as sim:
+        conn = await open_connection(sim, ws_reconnect_initial=1.0)
+        try:
+            async with client_for(sim) as other:
+                assert conn.state.position_mode(PERP) is PositionMode.ONE_WAY
+                runs = conn.reconciler.runs
+                assert sim.faults.drop_private_now() >= 1
+                await other.set_position_mode(PERP, PositionMode.HEDGE)
+                assert conn._private_dropped
+                await wait_until(lambda: conn.reconciler.runs > runs and not conn._private_dropped, 5.0,
+                                 "a reconcile after the reconnect")
+                assert await other.position_mode(PERP) is PositionMode.HEDGE
+                assert conn.state.position_mode(PERP) is PositionMode.HEDGE
         finally:
             await conn.aclose()
