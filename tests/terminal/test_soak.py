@@ -217,7 +217,10 @@ async def test_seeded_soak_ends_with_the_terminal_equal_to_the_simulator() -> No
 
             places = [a for a in conn.desk.actions.values() if a.request is not None]
             states = Counter(a.state for a in seen.values())
+            # a duplicate is a clientOid placed twice, or an order no place action asked for (a re-send under a new id)
             duplicated = {oid: n for oid, n in truth.client_oids.items() if n > 1}
+            duplicated.update({o.client_oid or o.order_id: 0 for o in truth.orders.values()
+                               if o.client_oid not in conn.desk.actions})
             sim_by_oid = {o.client_oid: o for o in truth.orders.values()}
             lost = [o.order_id for o in truth.orders.values() if o.order_id not in conn.state.orders]
             wrong_actions = []
