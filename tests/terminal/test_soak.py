@@ -48,6 +48,8 @@ SPOT_SYMBOLS = ("BTCUSDT", "ETHUSDT")
 UNCERTAIN = (NetworkError, ExchangeUnavailable, MalformedResponse)  # no clean answer: the outcome is unknown
 SPOT_CANCEL = "/api/v2/spot/trade/cancel-order"
 PERP_CANCEL = "/api/v2/mix/order/cancel-order"
+FAULTS = ("drop-private", "drop-all", "late-place", "429", "5xx-before", "5xx-after", "lost-answer", "skew",
+          "book-gap", "duplicate-push", "reorder-push")
 # requests whose answer a fault may lose or replace by a 5xx after they took effect
 AFTER_PROCESSING = (SPOT_PLACE, PERP_PLACE, SPOT_CANCEL, PERP_CANCEL, "/api/v2/spot/trade/cancel-symbol-order",
                     "/api/v2/mix/order/batch-cancel-orders", "/api/v2/mix/account/set-leverage",
@@ -130,6 +132,17 @@ class Soak:
             pos = self.rng.choice(positions)
             await self.conn.desk.close_position(self.inst("USDT-FUTURES:" + pos.symbol), pos)
 
+    async def reverse(self) -> None:
+        self.ops["reverse"] += 1
+        positions = self.conn.state.position_list()
+        if positions:
+            pos = self.rng.choice(positions)
+            try:
+                await self.conn.desk.reverse_position(self.inst("USDT-FUTURES:" + pos.symbol), pos)
+                self.outcomes["reversed"] += 1
+            except BitgetError:
+                self.outcomes["reverse stopped"] += 1
+
     async def position_mode(self) -> None:
         self.ops["position-mode"] += 1
         now = self.conn.state.position_mode(PERP) or PositionMode.ONE_WAY
@@ -151,8 +164,8 @@ class Soak:
     # -- faults ---------------------------------------------------------------------------------------------------
     def fault(self) -> None:
         f, rng = self.sim.faults, self.rng
-        kind = rng.choice(["drop-private", "drop-all", "late-place", "429", "5xx-before", "5xx-after",
-                           "lost-answer", "skew", "book-gap", "duplicate-push", "reorder-push"])
+        done = sum(self.faults.values())
+        kind = FAULTS[done] if done < len(FAULTS) else rng.choice(FAULTS)  # every kind once, then at random
         self.faults[kind] += 1
         if kind == "drop-private":
             f.drop_private_now()
@@ -184,7 +197,8 @@ class Soak:
 
     async def run(self, n: int) -> None:
         ops = [self.spot_place] * 6 + [self.perp_place] * 6 + [self.cancel] * 4 + [self.cancel_all, self.close,
-                                                                                    self.position_mode, self.leverage]
+                                                                                    self.reverse, self.position_mode,
+                                                                                    self.leverage]
         for _ in range(n):
             if self.rng.random() < 0.2:
                 self.fault()
@@ -259,8 +273,7 @@ async def test_seeded_soak_ends_with_the_terminal_equal_to_the_simulator() -> No
                 assert (shown.margin_mode, shown.leverage) == (acc.margin_mode, acc.crossed_leverage)
             # the soak did what it says: orders of every kind, faults of every kind, drops
             assert len(truth.orders) > 100
-            assert set(soak.faults) == {"drop-private", "drop-all", "late-place", "429", "5xx-before", "5xx-after",
-                                        "lost-answer", "skew", "book-gap", "duplicate-push", "reorder-push"}
+            assert set(soak.faults) == set(FAULTS)
         finally:
             await conn.aclose()
             await rest.close()
