@@ -200,6 +200,7 @@ class AccountState:
         return changed
 
     def _set_futures_account(self, a: FuturesAccount) -> bool:
+        a = account_level(a)
         if self.futures_accounts.get(a.margin_coin) == a:
             return False
         self.futures_accounts[a.margin_coin] = a
@@ -250,6 +251,11 @@ class AccountState:
         if snap.open_orders is not None:
             open_ids = {o.order_id for o in snap.open_orders}
             for o in snap.open_orders:
+                known = self.orders.get(o.order_id)
+                if known is not None and known.u_time == o.u_time:
+                    # the same version of the order: the open-orders list is its leanest record (Bitget's spot
+                    # unfilled-orders carry no fee), so what a push or a lookup gave is kept
+                    continue
                 if self._merge_order(o):
                     changed.add(ORDERS)
             for o in list(self.orders.values()):
@@ -278,8 +284,7 @@ class AccountState:
         for a in snap.futures_accounts:
             if self._balance_pushed.get("F:" + a.margin_coin, 0) > snap.started_at:
                 continue
-            if self.futures_accounts.get(a.margin_coin) != a:
-                self.futures_accounts[a.margin_coin] = a
+            if self._set_futures_account(a):
                 changed.add(BALANCES)
         for pt, mode in snap.position_modes.items():
             if self.position_modes.get(pt) is not mode:
@@ -330,6 +335,15 @@ class AccountState:
 
     def orders_for(self, symbol: str, product_type: ProductType) -> list[Order]:
         return [o for o in self.open_orders() if o.symbol == symbol and o.product_type is product_type]
+
+
+def account_level(a: FuturesAccount) -> FuturesAccount:
+    """The margin coin's account without one symbol's settings: a per-symbol read (mix account/account) carries
+    that symbol's margin mode and cross leverage, which `symbols` keeps per symbol, and the position mode, which
+    `position_modes` keeps; left in the account record they would show the last symbol read as if account-wide."""
+    if a.margin_mode is None and a.pos_mode is None and a.crossed_leverage is None:
+        return a
+    return replace(a, margin_mode=None, pos_mode=None, crossed_leverage=None)
 
 
 def _with_client_oid(o: Order, client_oid: str) -> Order:

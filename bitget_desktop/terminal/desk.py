@@ -16,7 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bitget_desktop.domain.errors import BitgetError, OrderNotFound, UncertainOrderState
+from bitget_desktop.domain.errors import (
+    BitgetError,
+    ExchangeUnavailable,
+    MalformedResponse,
+    NetworkError,
+    OrderNotFound,
+    UncertainOrderState,
+)
 from bitget_desktop.domain.market import Instrument, ProductType, Ticker
 from bitget_desktop.domain.trading import (
     HoldSide,
@@ -41,6 +48,8 @@ log = logging.getLogger(__name__)
 SENDING, ACKNOWLEDGED, REJECTED, UNKNOWN, NOT_PLACED = "sending", "acknowledged", "rejected", "unknown", "not-placed"
 NOT_SENT, CANCEL_ACK, CANCEL_REFUSED = "not-sent", "cancel-acknowledged", "cancel-refused"
 WAITING = frozenset({SENDING, UNKNOWN})
+# A request that ends so got no clean answer: it may or may not have taken effect.
+UNCERTAIN = (NetworkError, ExchangeUnavailable, MalformedResponse)
 
 
 class DeskClosed(BitgetError):
@@ -196,10 +205,13 @@ class OrderDesk:
         self._followed[action.key] = action
         known = self.state.order_by_client_oid(action.key)
         if known is not None:
-            self._take_order(action, known)
+            # a final state pushed before the answer came back supersedes the answer ("acknowledged")
+            self._take_order(action, known, settled=not known.is_open)
 
-    def _take_order(self, action: Action, order: Order) -> None:
-        if action.order == order:
+    def _take_order(self, action: Action, order: Order, *, settled: bool = False) -> None:
+        """Show `order` as the action's state; `settled`: also when the action already holds this very order but
+        a request's answer (acknowledged, cancel refused) overwrote the order's state since."""
+        if action.order == order and not (settled and action.state != order.status.value):
             return
         if action.order is not None and order.u_time < action.order.u_time:
             return
@@ -286,6 +298,18 @@ class OrderDesk:
                                                   margin_coin=getattr(order, "margin_coin", None))
             else:
                 await client.cancel_spot_order(order.symbol, order_id=order_id, client_oid=None if order_id else oid)
+        except UNCERTAIN as exc:
+            # No clean answer (timeout, lost answer, 5xx): the cancel may well have taken effect. Bitget's record
+            # of the order says what happened; "refused" would be a guess.
+            found = await self._find_order(order.product_type, order.symbol, order_id, oid)
+            if found is None:
+                return self._set(action, CANCEL_REFUSED, error=exc)
+            self.state.apply_orders([found], self.generation)
+            if oid and found.is_open:
+                self._follow(action)
+            self._take_order(action, found, settled=True)
+            action.error = exc if found.is_open else None
+            return action
         except BitgetError as exc:
             return self._set(action, CANCEL_REFUSED, error=exc)
         self._set(action, CANCEL_ACK, error=None)
@@ -294,6 +318,20 @@ class OrderDesk:
             if action.request is not None:
                 self.tasks.spawn(self._fetch(action), f"follow:{oid}")
         return action
+
+    async def _find_order(self, pt: ProductType, symbol: str, order_id: str | None, client_oid: str) -> Order | None:
+        """The order as Bitget reports it, asked a few times (None if it never answered)."""
+        client = self._client()
+        for i in range(self.resolve_attempts):
+            try:
+                if pt.is_futures:
+                    return await client.futures_order(pt, symbol, order_id=order_id,
+                                                      client_oid=None if order_id else client_oid)
+                return await client.spot_order(order_id=order_id, client_oid=None if order_id else client_oid)
+            except BitgetError as exc:
+                log.info("lookup of order %s failed: %s", order_id or client_oid, exc)
+            await asyncio.sleep(self.resolve_delay * (2 ** i))
+        return None
 
     async def cancel_all(self, inst: Instrument) -> Action:
         """Cancel every open order of one symbol."""
@@ -307,6 +345,12 @@ class OrderDesk:
             else:
                 await client.cancel_all_spot_orders(inst.symbol)
                 result = None
+        except UNCERTAIN as exc:
+            # No clean answer: the orders may be cancelled already. Read them again rather than say "refused".
+            await self._refresh_open(inst.product_type)
+            left = len(self.state.orders_for(inst.symbol, inst.product_type))
+            return self._set(action, CANCEL_ACK, error=exc,
+                             detail=f"no answer from Bitget; open orders read again: {left} still open")
         except BitgetError as exc:
             return self._set(action, REJECTED, error=exc)
         if result is not None:
@@ -388,16 +432,37 @@ class OrderDesk:
         return reported
 
     async def set_margin_mode(self, inst: Instrument, mode: MarginMode) -> LeverageInfo:
-        info = await self._client().set_margin_mode(inst.product_type, inst.symbol,
-                                                    inst.margin_coin or inst.quote_coin, mode)
+        try:
+            info = await self._client().set_margin_mode(inst.product_type, inst.symbol,
+                                                        inst.margin_coin or inst.quote_coin, mode)
+        except UNCERTAIN:
+            await self._read_settings(inst)
+            raise
         self._take_leverage(inst, info)
         return info
 
     async def set_leverage(self, inst: Instrument, leverage: int) -> LeverageInfo:
-        info = await self._client().set_leverage(inst.product_type, inst.symbol,
-                                                 inst.margin_coin or inst.quote_coin, leverage)
+        try:
+            info = await self._client().set_leverage(inst.product_type, inst.symbol,
+                                                     inst.margin_coin or inst.quote_coin, leverage)
+        except UNCERTAIN:
+            await self._read_settings(inst)
+            raise
         self._take_leverage(inst, info)
         return info
+
+    async def _read_settings(self, inst: Instrument) -> None:
+        """A change got no clean answer and may have taken effect: show the margin mode and cross leverage Bitget
+        now reports (an isolated symbol's leverage is not in that answer; a ticket reload reads it)."""
+        try:
+            acc = await self._client().futures_account(inst.product_type, inst.symbol,
+                                                       inst.margin_coin or inst.quote_coin)
+        except BitgetError as exc:
+            log.info("reading %s settings back failed: %s", inst.symbol, exc)
+            return
+        crossed = acc.margin_mode is MarginMode.CROSSED
+        self.state.set_symbol_settings(inst.product_type, inst.symbol, self.generation, margin_mode=acc.margin_mode,
+                                       leverage=acc.crossed_leverage if crossed else None)
 
     def _take_leverage(self, inst: Instrument, info: LeverageInfo) -> None:
         lev = info.cross_leverage if info.margin_mode is MarginMode.CROSSED else (info.long_leverage

@@ -36,7 +36,6 @@ class Reconciler:
         self.runs = 0
         self._again = False
         self._running: asyncio.Task[None] | None = None
-        self._full_done = False
 
     def request(self) -> asyncio.Task[None]:
         """Read soon: at once if idle, else once more after the read in flight (which may predate the trigger)."""
@@ -70,10 +69,10 @@ class Reconciler:
             await asyncio.gather(task, return_exceptions=True)
 
     async def run_once(self) -> None:
-        """One read of the account, merged; the first one also reads order history, fills and position modes."""
+        """One read of the account (open orders, recent order history, fills, positions, position modes, balances),
+        merged."""
         c, state = self.client, self.state
         gen = state.generation
-        full = not self._full_done
         snap = Snapshot(started_at=state.clock())
         futures = [pt for pt in self.product_types if pt.is_futures]
         spot = ProductType.SPOT in self.product_types
@@ -83,8 +82,9 @@ class Reconciler:
             balances, open_orders = await asyncio.gather(c.spot_balances(), c.spot_open_orders())
             snap.balances = balances
             _add_open(snap, ProductType.SPOT, open_orders)
-            if full:
-                snap.orders.extend(await c.spot_order_history())
+            # every run: an order placed and finished while the private socket was down (another session, the
+            # exchange's own app) is in neither the open list nor any push this connection saw
+            snap.orders.extend(await c.spot_order_history())
 
         async def read_futures(pt: ProductType) -> None:
             accounts, positions, open_orders = await asyncio.gather(
@@ -95,9 +95,9 @@ class Reconciler:
             await read_protections(c, state, pt, positions, gen)  # positions' TP/SL orders
             fills = await c.futures_fills(pt)
             snap.fills.extend(fills)
-            if full:
-                snap.orders.extend(await c.futures_order_history(pt))
-                snap.position_modes[pt.value] = await c.position_mode(pt)
+            snap.orders.extend(await c.futures_order_history(pt))  # every run, as for spot
+            # every run too: when flat, nothing is pushed about a switch made elsewhere while the socket was down
+            snap.position_modes[pt.value] = await c.position_mode(pt)
 
         if spot:
             reads.append(asyncio.ensure_future(read_spot()))
@@ -117,7 +117,6 @@ class Reconciler:
             state.apply_orders(found, gen)
             fills = await self._fills_of(found)
             state.apply_fills(fills, gen)
-        self._full_done = True
         self.runs += 1
         state.mark_reconciled(gen)
 

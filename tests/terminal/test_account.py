@@ -104,7 +104,10 @@ def test_futures_available_is_the_exchanges_figure_for_new_positions() -> None:
     state = AccountState()
     state.push_balances([acc], state.generation)
     inst_coin = acc.margin_coin
-    assert state.futures_account(inst_coin) == acc
+    kept = state.futures_account(inst_coin)
+    assert kept is not None and kept.open_available == acc.open_available and kept.equity == acc.equity
+    # one symbol's settings are not the account's: they live in the symbol settings and position modes
+    assert acc.margin_mode is not None and kept.margin_mode is None and kept.crossed_leverage is None
 
 
 def test_balances_read_keeps_a_newer_push_and_drops_coins_gone_from_the_account() -> None:
