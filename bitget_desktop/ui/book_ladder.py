@@ -132,7 +132,7 @@ class BookLadder(QWidget):
         self._hold.setSingleShot(True)
         self._hold.timeout.connect(self._maybe_fresh)
 
-    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt API)
+    def eventFilter(self, watched: Any, event: Any) -> bool:
         if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_depth()
         return super().eventFilter(watched, event)

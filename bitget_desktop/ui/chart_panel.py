@@ -459,6 +459,6 @@ class ChartDock(QDockWidget):
     def _retitle(self, inst: Any) -> None:
         self.setWindowTitle(f"Chart · {inst.symbol} {_market(inst)}")
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.panel.bind_session(None)
         super().closeEvent(event)

@@ -41,8 +41,8 @@ from bitget_desktop.ui.models import (
 )
 from bitget_desktop.ui.models.records import fmt_decimal
 from bitget_desktop.ui.models.symbols import symbol_key
-from bitget_desktop.ui.widgets import EnvironmentBadge, MessageBar, describe_error
 from bitget_desktop.ui.trading.base import market_title
+from bitget_desktop.ui.widgets import EnvironmentBadge, MessageBar, describe_error
 
 LAYOUT_VERSION = 1
 
@@ -864,7 +864,7 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         super().closeEvent(event)
         self.closed.emit()

@@ -65,7 +65,7 @@ async def measure(rounds: int = 150, warmup: int = 20) -> dict[str, float]:
             ticket._on_mode()
             price = inst.snap_price(sim.market.book("SPOT", "BTCUSDT").bids[0][0] * Decimal("0.97"))
             ticket.price.set_text(str(price))
-            ticket.size.set_text("0.0001")
+            ticket.size_field.set_text("0.0001")
             ticket.revalidate()
 
             ui: list[float] = []

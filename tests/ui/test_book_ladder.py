@@ -9,10 +9,9 @@ from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from PySide6.QtCore import Qt
-from ui_support import window_for, OPEN_SESSIONS, simulator, wait_signal, wait_until
+from ui_support import OPEN_SESSIONS, simulator, wait_signal, wait_until, window_for
 
 from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.exchange.environments import local

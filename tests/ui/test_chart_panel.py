@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
 from numpy.lib.stride_tricks import sliding_window_view
-from ui_support import window_for, GOOD, OPEN_SESSIONS, simulator, wait_signal, wait_until
+from PySide6.QtCore import Qt
+from ui_support import GOOD, OPEN_SESSIONS, simulator, wait_signal, wait_until, window_for
 
 from bitget_desktop.domain.market import Timeframe
 from bitget_desktop.exchange.client import BitgetClient

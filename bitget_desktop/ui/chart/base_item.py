@@ -130,10 +130,10 @@ class StoreItem(pg.GraphicsObject):
             return True
         return False
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt API)
+    def boundingRect(self) -> QtCore.QRectF:
         return QtCore.QRectF(self._bounds)
 
-    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):  # noqa: N802, ANN001 (pyqtgraph API)
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):
         if not len(self.store):
             return None
         b = self._bounds

@@ -81,7 +81,7 @@ class GridItem(QtWidgets.QGraphicsObject):
     def _changed(self, *args: object) -> None:
         self.update()
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt API)
+    def boundingRect(self) -> QtCore.QRectF:
         return QtCore.QRectF(self._rect)
 
     def _ticks(self, axis: pg.AxisItem | None, lo: float, hi: float, length: float) -> list[list[float]]:

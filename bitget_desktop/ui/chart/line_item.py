@@ -76,7 +76,7 @@ class SeriesLineItem(pg.GraphicsObject):
             return
         self.update()
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+    def boundingRect(self) -> QtCore.QRectF:
         return QtCore.QRectF(self._rect)
 
     def paint(self, p: QtGui.QPainter, *args: object) -> None:

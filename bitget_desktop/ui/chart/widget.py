@@ -495,7 +495,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         return self._loading
 
     # ----- keyboard ------------------------------------------------------------------------------------------
-    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
         try:
             self._on_key(ev)
         except Exception:  # an exception escaping a Qt virtual aborts the process; log it instead
