@@ -46,7 +46,7 @@ class DepthBarDelegate(QStyledItemDelegate):
         if share and side and isinstance(view, QAbstractItemView):
             width = view.viewport().width()
             left = width * (1.0 - float(share))
-            rect = QRectF(option.rect)  # type: ignore[attr-defined]
+            rect = QRectF(option.rect)
             x0, x1 = max(rect.left(), left), rect.left() + rect.width()  # cells abut: no overlap, no seam
             if x0 < x1:
                 m = self.model
@@ -207,10 +207,9 @@ class BookLadder(QWidget):
             return
         if book.stale:
             self._set_stale(True)
-        elif self._stale:
-            if self._fresh_since is None:
-                self._fresh_since = time.monotonic()
-                self._hold.start(STALE_HOLD_MS)
+        elif self._stale and self._fresh_since is None:
+            self._fresh_since = time.monotonic()
+            self._hold.start(STALE_HOLD_MS)
         if not book.stale:
             n = self.model.depth if self.model.step is None else None  # buckets may need every level
             self.model.set_book(book.bids(n), book.asks(n))

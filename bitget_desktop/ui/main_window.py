@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QSettings, QSortFilterProxyModel, Qt, Signal, SignalInstance
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QScreen, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -43,6 +44,15 @@ from bitget_desktop.ui.models.records import fmt_decimal
 from bitget_desktop.ui.models.symbols import symbol_key
 from bitget_desktop.ui.trading.base import market_title
 from bitget_desktop.ui.widgets import EnvironmentBadge, MessageBar, describe_error
+
+if TYPE_CHECKING:
+    from bitget_desktop.domain.market import Instrument, Ticker
+    from bitget_desktop.domain.trading import Order
+    from bitget_desktop.exchange.candle_cache import CandleCache
+    from bitget_desktop.settings import Settings, SettingsStore
+    from bitget_desktop.ui.chart_panel import ChartPanel
+    from bitget_desktop.ui.session import Session
+    from bitget_desktop.ui.trading.panel import TradingPanel
 
 LAYOUT_VERSION = 1
 
@@ -91,11 +101,11 @@ class ChartPlaceholder(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMinimumSize(420, 260)
 
-    def set_instrument(self, inst: Any) -> None:
+    def set_instrument(self, inst: Instrument) -> None:
         self.setText(f"{inst.symbol} · chart")
 
 
-def make_chart(theme_mode: str, cache: Any = None) -> QWidget:
+def make_chart(theme_mode: str, cache: CandleCache | None = None) -> ChartPanel | ChartPlaceholder:
     """The chart engineer's ChartWidget (bound through ChartPanel), or a placeholder if it cannot load."""
     try:
         from bitget_desktop.ui.chart_panel import ChartPanel
@@ -104,7 +114,7 @@ def make_chart(theme_mode: str, cache: Any = None) -> QWidget:
     return ChartPanel(theme_mode=theme_mode, cache=cache)
 
 
-def make_trading_panel(settings: Any, theme_mode: str) -> QWidget:
+def make_trading_panel(settings: Settings | None, theme_mode: str) -> TradingPanel | QLabel:
     """The order-entry panel (spot and perp tickets), or a placeholder if it cannot load."""
     try:
         from bitget_desktop.ui.trading.panel import TradingPanel
@@ -214,12 +224,13 @@ class MainWindow(QMainWindow):
     reset_demo_requested = Signal()  # put the simulator's paper account back to its starting funds
     closed = Signal()
 
-    def __init__(self, session: Any, *, settings: Any = None, settings_store: Any = None,
-                 layout_path: str | None = None, theme_mode: str = "system", candle_cache: Any = None) -> None:
+    def __init__(self, session: Session | None, *, settings: Settings | None = None,
+                 settings_store: SettingsStore | None = None, layout_path: str | None = None,
+                 theme_mode: str = "system", candle_cache: CandleCache | None = None) -> None:
         """`candle_cache` (an exchange CandleCache, optional) keeps the candles every chart has seen."""
         super().__init__()
         self.setObjectName("mainWindow")
-        self.session: Any = None
+        self.session: Session | None = None
         self.settings = settings
         self.settings_store = settings_store
         self.theme_mode = theme_mode
@@ -263,7 +274,7 @@ class MainWindow(QMainWindow):
     # -- construction ------------------------------------------------------------------------------------------
     def _fit_to_screen(self) -> None:
         """First-run size: most of the screen (the saved geometry replaces it later)."""
-        screen = self.screen()
+        screen: QScreen | None = self.screen()  # None before the window is on a screen (the stubs say never)
         if screen is None:
             self.resize(1440, 900)
             return
@@ -313,7 +324,7 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.welcome_bar)
         lay.addWidget(self.banner)
         lay.addWidget(self.error_bar)
-        self.chart = ChartPlaceholder()
+        self.chart: ChartPanel | ChartPlaceholder = ChartPlaceholder()
         self._chart_holder = QVBoxLayout()
         self._chart_holder.addWidget(self.chart)
         lay.addLayout(self._chart_holder, 1)
@@ -496,13 +507,13 @@ class MainWindow(QMainWindow):
         if order is not None:
             self.cancel_order(order)
 
-    def cancel_order(self, order: Any) -> None:
+    def cancel_order(self, order: Order) -> None:
         """Ask the exchange to cancel `order` through the desk; the row changes when the exchange reports it."""
         session = self.session
         if session is not None:
             session.spawn(self._desk_action(session.desk.cancel(order)), f"cancel:{order.order_id}")
 
-    def cancel_symbol_orders(self, order: Any) -> None:
+    def cancel_symbol_orders(self, order: Order) -> None:
         """Cancel every open order of `order`'s symbol and market (spot or the futures product type)."""
         session = self.session
         if session is None:
@@ -539,16 +550,16 @@ class MainWindow(QMainWindow):
         box.open()
 
     # -- session binding ---------------------------------------------------------------------------------------
-    def bind(self, session: Any) -> None:
+    def bind(self, session: Session | None) -> None:
         """Show `session` (replacing any previous one)."""
         if self.session is not None:
-            for sig in self._connections:
+            for sig, slot in self._connections:
                 try:
-                    sig[0].disconnect(sig[1])
+                    sig.disconnect(slot)
                 except (RuntimeError, TypeError):
                     pass
         self.session = session
-        self._connections: list[tuple[Any, Any]] = []
+        self._connections: list[tuple[SignalInstance, Callable[..., object]]] = []
         for model in (self.open_orders_model, self.history_model, self.fills_model, self.positions_model,
                       self.balances_model, self.trades_model):
             model.clear()
@@ -615,18 +626,17 @@ class MainWindow(QMainWindow):
         for refresh in (self._on_orders, self._on_fills, self._on_positions, self._on_balances):
             refresh()
 
-    def _swap_chart(self, session: Any) -> None:
+    def _swap_chart(self, session: Session | None) -> None:
         new = make_chart(theme.resolve(self.theme_mode), self.candle_cache)
-        if hasattr(new, "bind_session"):
+        if not isinstance(new, ChartPlaceholder):
             new.bind_session(session)
-        if hasattr(new, "new_chart_requested"):
             new.new_chart_requested.connect(self.open_chart_dock)
             new.price_picked.connect(self._chart_price_picked)
             new.pick_symbol = self.pick_symbol
             if self.settings is not None:
                 new.restore_view(self.settings.extra.get("chart"))
             new.view_changed.connect(self._remember_chart_view)
-        if hasattr(self.chart, "bind_session"):
+        if not isinstance(self.chart, ChartPlaceholder):
             self.chart.bind_session(None)  # ends its feed
         self._chart_holder.replaceWidget(self.chart, new)
         self.chart.deleteLater()
@@ -671,19 +681,21 @@ class MainWindow(QMainWindow):
         self.chart_docks.clear()
 
     def _on_instruments(self) -> None:
+        if self.session is None:
+            return
         self.symbols_model.set_records(self.session.instrument_list())
         self.symbols_model.update_tickers(self.session.tickers.values())
 
-    def _on_tickers(self, tickers: list[Any]) -> None:
+    def _on_tickers(self, tickers: list[Ticker]) -> None:
         self.symbols_model.update_tickers(tickers)
-        inst = self.session.instrument
+        inst = self.session.instrument if self.session is not None else None
         if inst is None:
             return
         for t in tickers:
             if t.symbol == inst.symbol and t.product_type == inst.product_type:
                 self._show_ticker(t, inst)
 
-    def _show_ticker(self, t: Any, inst: Any) -> None:
+    def _show_ticker(self, t: Ticker, inst: Instrument) -> None:
         previous = self._last_price
         self._last_price = t.last
         self.last_price.setText(fmt_decimal(t.last, inst.price_places))
@@ -700,7 +712,7 @@ class MainWindow(QMainWindow):
             f"   Vol {fmt_decimal(t.base_volume, 2)} {inst.base_coin}"
         )
 
-    def _on_symbol(self, inst: Any) -> None:
+    def _on_symbol(self, inst: Instrument) -> None:
         self._current_key = symbol_key(inst)
         self._last_price = None
         self.symbol_title.setText(market_title(inst).replace(" · ", "  ·  "))
@@ -714,7 +726,7 @@ class MainWindow(QMainWindow):
         self.trades_dock.setWindowTitle(f"Trades · {inst.symbol}")
         if hasattr(self.chart, "set_instrument"):
             self.chart.set_instrument(inst)
-        t = self.session.tickers.get(self._current_key)
+        t = self.session.tickers.get(self._current_key) if self.session is not None else None
         if t is not None:
             self._show_ticker(t, inst)
         row = self.symbols_model.find(self._current_key)
@@ -724,6 +736,8 @@ class MainWindow(QMainWindow):
                 self.picker.view.setCurrentIndex(idx)
 
     def _on_book(self) -> None:
+        if self.session is None:
+            return
         self.book_ladder.show_book(self.session.book)
 
     def _book_clicked(self, index: Any) -> None:
@@ -749,16 +763,24 @@ class MainWindow(QMainWindow):
         self.trades_model.add_trades(trades)
 
     def _on_orders(self) -> None:
+        if self.session is None:
+            return
         self.open_orders_model.set_records(self.session.open_orders())
         self.history_model.set_records(self.session.order_history())
 
     def _on_fills(self) -> None:
+        if self.session is None:
+            return
         self.fills_model.set_records(self.session.fill_list())
 
     def _on_positions(self) -> None:
+        if self.session is None:
+            return
         self.positions_model.set_records(self.session.position_list())
 
     def _on_balances(self) -> None:
+        if self.session is None:
+            return
         self.balances_model.set_records(self.session.balance_list())
 
     def _on_banner(self, text: str) -> None:
@@ -798,7 +820,11 @@ class MainWindow(QMainWindow):
         act.setChecked(self.session is not None and self.session.account_name is None)
         for info in (self.settings.accounts if self.settings is not None else []):
             label = f"{info.name}  ({'LIVE' if info.environment == 'live' else 'demo'}, {info.family})"
-            a = self.switch_menu.addAction(label, lambda n=info.name: self.switch_requested.emit(n))
+
+            def switch(n: str = info.name) -> None:
+                self.switch_requested.emit(n)
+
+            a = self.switch_menu.addAction(label, switch)
             a.setCheckable(True)
             a.setChecked(self.session is not None and self.session.account_name == info.name)
 

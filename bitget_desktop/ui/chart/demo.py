@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     timer = QtCore.QTimer()
     timer.timeout.connect(tick)
     timer.start(100)
-    return app.exec()
+    return int(app.exec())
 
 
 if __name__ == "__main__":

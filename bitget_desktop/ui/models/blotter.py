@@ -6,6 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from bitget_desktop.domain.trading import Balance, FuturesAccount
 from bitget_desktop.ui.models.records import Column, RecordTableModel, fmt_decimal, fmt_ms
 from bitget_desktop.ui.trading.numbers import coin_places, fmt_down
 
@@ -218,11 +219,11 @@ def _protection_text(protection: Any, which: str, inst: Any) -> str:
 _STABLE = ("USDT", "USDC", "USD", "BUSD", "DAI")
 
 
-def _balance(b: Any, value: Decimal | None) -> str:
+def _balance(b: Balance | FuturesAccount, value: Decimal | None) -> str:
     """A balance never shown larger than it is: cents for a stablecoin, at most 8 decimals for a coin."""
     if value is None:
         return ""
-    coin = getattr(b, "margin_coin", None) or getattr(b, "coin", "")
+    coin = b.margin_coin if isinstance(b, FuturesAccount) else b.coin
     if coin.upper() in _STABLE:
         return fmt_down(value, 2)
     return fmt_decimal(Decimal(fmt_down(value, 8)))

@@ -192,7 +192,7 @@ ops = hs.lists(
 @settings(max_examples=30, deadline=None)
 @given(n0=hs.integers(1, 6000), script=ops, width=hs.integers(50, 2000))
 def test_store_matches_rebuild_after_any_sequence(n0, script, width) -> None:
-    st, d = make_store(n0, seed=n0)
+    st, _d = make_store(n0, seed=n0)
     rng = np.random.default_rng(n0)
     for op, k, f in script:
         if op == "append":

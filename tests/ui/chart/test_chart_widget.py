@@ -162,7 +162,7 @@ def drag(widget: QtWidgets.QWidget, start: QtCore.QPoint, end: QtCore.QPoint) ->
 def test_follow_live_off_when_dragged_back_on_with_end(chart, data, qtbot) -> None:
     chart.set_series(data)
     assert chart.follow_live
-    x0, x1 = chart.x_range()
+    _x0, x1 = chart.x_range()
     chart.append(int(data["ts"][-1]) + MINUTE, 1.0, 1.0, 1.0, 1.0, 1.0)
     with qtbot.waitSignal(chart.frame_flushed):
         pass

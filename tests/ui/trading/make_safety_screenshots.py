@@ -68,7 +68,7 @@ def save(pixmap: QPixmap, name: str) -> None:
 
 
 async def main(mode: str, hold: float) -> None:
-    async with simulator_panel(mode) as (sim, client, panel):
+    async with simulator_panel(mode) as (_sim, client, panel):
         spot, perp = panel.spot, panel.perp
         await spot.refresh()
         await perp.switch_position_mode(PositionMode.HEDGE)

@@ -55,7 +55,7 @@ async def simulator_panel(mode: str) -> AsyncIterator[tuple[Simulator, BitgetCli
 
 
 async def main(mode: str) -> None:
-    async with simulator_panel(mode) as (sim, client, panel):
+    async with simulator_panel(mode) as (sim, _client, panel):
         spot, perp = panel.spot, panel.perp
         await spot.refresh()
         await perp.switch_position_mode(PositionMode.HEDGE)

@@ -135,7 +135,7 @@ def test_perp_refused_click_reason_survives_refresh(qtbot: Any, run: Any, sim: A
     run(body())
 
 
-# -- off-tick prices: in the trader's favour, the same on Enter, on a click and from the book ----------------------------
+# -- off-tick prices: in the trader's favour, the same on Enter, on a click and from the book -----------------
 
 def test_spot_off_tick_price_snaps_in_the_traders_favour(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
     async def body() -> None:

@@ -70,7 +70,7 @@ def test_limit_buy_rests_then_cancel(qtbot: Any, run: Any, sim: Any, client: Any
         type_into(qtbot, t.price, str(price))
         type_into(qtbot, t.size_field, "0.01")
         assert D(t.total.text()) == (price * D("0.01")).quantize(D("0.01"), rounding="ROUND_DOWN")  # linked
-        oid, order_id = await click_and_ack(qtbot, t)
+        oid, _order_id = await click_and_ack(qtbot, t)
         assert await wait_state(t, oid, ("live",)) == "live"
         o = sim_order(sim, oid)
         assert (o.side, o.order_type, o.price, o.size, o.status) == ("buy", "limit", price, D("0.01"), "live")
@@ -176,7 +176,7 @@ def test_cancel_all_button(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
             type_into(qtbot, t.price, str(bid - D(50 + k)))
             type_into(qtbot, t.size_field, "0.001")
             oids.append((await click_and_ack(qtbot, t))[0])
-        assert len([o for o in await client.spot_open_orders("BTCUSDT")]) == 3
+        assert len(await client.spot_open_orders("BTCUSDT")) == 3
         qtbot.mouseClick(t.cancel_all_button, Qt.MouseButton.LeftButton)
         await wait_state(t, "", ("cancel-acknowledged",))
         assert await client.spot_open_orders("BTCUSDT") == []
@@ -254,9 +254,9 @@ def test_rejection_shows_bitget_code(qtbot: Any, run: Any, sim: Any, client: Any
         type_into(qtbot, t.price, str(t.market.last))
         type_into(qtbot, t.size_field, "5")
         qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)
-        oid, state, text = await wait_signal(t.order_state)
+        oid, state, _text = await wait_signal(t.order_state)
         if state == "sending":
-            oid, state, text = await wait_signal(t.order_state)
+            oid, state, _text = await wait_signal(t.order_state)
         assert state == "rejected" and "Rejected by Bitget: [43012]" in t.status_label.text()
         assert sim.engine.find_order(KEY, client_oid=oid) is None
         await t.aclose()
