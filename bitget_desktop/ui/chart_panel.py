@@ -109,7 +109,7 @@ class ChartPanel(QWidget):
         self._fill_intervals(ProductType.SPOT)
 
     # -- toolbar -----------------------------------------------------------------------------------------------
-    def _fill_intervals(self, product_type: Any) -> None:
+    def _fill_intervals(self, product_type: ProductType | str) -> None:
         pt = ProductType.parse(str(product_type))
         frames = Timeframe.for_product(pt)
         if self.timeframe not in frames:
@@ -223,7 +223,7 @@ class ChartPanel(QWidget):
         return {"interval": self.timeframe.label,
                 "overlays": [[ov.kind, ov.period, ov.k] for ov in self.overlays], "lower": self.lower_pane}
 
-    def restore_view(self, state: Any) -> None:
+    def restore_view(self, state: object) -> None:
         """Apply a `view_state()`; unknown or broken entries are skipped."""
         if not isinstance(state, dict):
             return

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSortFilterProxyModel, Qt, Signal, SignalInstance
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractProxyModel,
+    QByteArray,
+    QModelIndex,
+    QPoint,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QScreen, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bitget_desktop.domain.trading import Order
 from bitget_desktop.ui import theme
 from bitget_desktop.ui.book_ladder import BookLadder
 from bitget_desktop.ui.log_folder import open_log_folder
@@ -40,16 +53,17 @@ from bitget_desktop.ui.models import (
     SymbolsModel,
     TradesModel,
 )
-from bitget_desktop.ui.models.records import fmt_decimal
+from bitget_desktop.ui.models.records import RecordTableModel, fmt_decimal
 from bitget_desktop.ui.models.symbols import symbol_key
 from bitget_desktop.ui.trading.base import market_title
 from bitget_desktop.ui.widgets import EnvironmentBadge, MessageBar, describe_error
 
 if TYPE_CHECKING:
     from bitget_desktop.domain.market import Instrument, Ticker
-    from bitget_desktop.domain.trading import Order
     from bitget_desktop.exchange.candle_cache import CandleCache
     from bitget_desktop.settings import Settings, SettingsStore
+    from bitget_desktop.terminal.desk import Action
+    from bitget_desktop.terminal.health import HealthView
     from bitget_desktop.ui.chart_panel import ChartPanel
     from bitget_desktop.ui.session import Session
     from bitget_desktop.ui.trading.panel import TradingPanel
@@ -57,7 +71,7 @@ if TYPE_CHECKING:
 LAYOUT_VERSION = 1
 
 
-def _table(model: Any, name: str, *, sortable: bool = False, stretch_last: bool = True) -> QTableView:
+def _table(model: QAbstractItemModel, name: str, *, sortable: bool = False, stretch_last: bool = True) -> QTableView:
     view = QTableView()
     view.setObjectName(name)
     if sortable:
@@ -196,7 +210,7 @@ class StatusPanel(QWidget):
         for w in (self.streams, self.age, self.latency, self.clock):
             lay.addWidget(w)
 
-    def show_health(self, health: Any) -> None:
+    def show_health(self, health: HealthView) -> None:
         dots = {"live": "●", "connecting": "◌", "reconnecting": "◐", "down": "○"}
         parts = [f"{dots.get(s.state, '?')} {name} {s.state}"
                  + (f" ({s.dropped_frames} bad frame{'s' if s.dropped_frames != 1 else ''} dropped)"
@@ -236,7 +250,7 @@ class MainWindow(QMainWindow):
         self.theme_mode = theme_mode
         self._qsettings = QSettings(layout_path, QSettings.Format.IniFormat) if layout_path else None
         self._current_key: str | None = None
-        self._last_price: Any = None
+        self._last_price: Decimal | None = None
         self.candle_cache = candle_cache
         self.chart_docks: list[QDockWidget] = []
         self._chart_serial = 0
@@ -474,16 +488,17 @@ class MainWindow(QMainWindow):
         self.error_bar.hide()
 
     # -- open-order actions -------------------------------------------------------------------------------------
-    def _order_at(self, index: Any) -> Any:
+    def _order_at(self, index: QModelIndex) -> Order | None:
         if not index.isValid():
             return None
         model = index.model()
-        while hasattr(model, "mapToSource"):
+        while isinstance(model, QAbstractProxyModel):
             index = model.mapToSource(index)
             model = model.sourceModel()
-        return model.record(index.row()) if hasattr(model, "record") else None
+        rec = model.record(index.row()) if isinstance(model, RecordTableModel) else None
+        return rec if isinstance(rec, Order) else None
 
-    def order_menu(self, point: Any) -> QMenu | None:
+    def order_menu(self, point: QPoint) -> QMenu | None:
         """The open-orders context menu for the row under `point` (viewport coordinates), or None."""
         view = self.blotter_views["openOrders"]
         order = self._order_at(view.indexAt(point))
@@ -496,7 +511,7 @@ class MainWindow(QMainWindow):
         menu.aboutToHide.connect(menu.deleteLater)
         return menu
 
-    def _show_order_menu(self, point: Any) -> None:
+    def _show_order_menu(self, point: QPoint) -> None:
         menu = self.order_menu(point)
         if menu is not None:
             menu.popup(self.blotter_views["openOrders"].viewport().mapToGlobal(point))
@@ -522,7 +537,7 @@ class MainWindow(QMainWindow):
         if inst is not None:
             session.spawn(self._desk_action(session.desk.cancel_all(inst)), f"cancel-all:{order.symbol}")
 
-    async def _desk_action(self, pending: Any) -> None:
+    async def _desk_action(self, pending: Awaitable[Action]) -> None:
         """Await a desk action; a refusal is shown with Bitget's code, message and hint."""
         action = await pending
         if action.error is not None and action.state in ("rejected", "cancel-refused", "not-sent"):
@@ -740,7 +755,7 @@ class MainWindow(QMainWindow):
             return
         self.book_ladder.show_book(self.session.book)
 
-    def _book_clicked(self, index: Any) -> None:
+    def _book_clicked(self, index: QModelIndex) -> None:
         """A click on a book level puts its price into the ticket on show."""
         found = self.book_model.level(index.row())
         if found is not None and hasattr(self.trading, "set_price"):
@@ -754,7 +769,7 @@ class MainWindow(QMainWindow):
         if self.settings_store is not None:
             self.settings_store.save(self.settings)
 
-    def _chart_price_picked(self, price: Any) -> None:
+    def _chart_price_picked(self, price: Decimal) -> None:
         """A double-click on a chart's price pane puts that price into the ticket on show."""
         if hasattr(self.trading, "set_price"):
             self.trading.set_price(price)
@@ -795,7 +810,7 @@ class MainWindow(QMainWindow):
             "Welcome! This is the built-in simulator: live-looking markets and demo funds, all on this computer. "
             "Connect a Bitget demo-trading or live API key whenever you like.", action="Add API key…")
 
-    def show_error(self, exc: Any) -> None:
+    def show_error(self, exc: BaseException | str) -> None:
         """Show an error as one line with Bitget's code, message and hint."""
         self.error_bar.show_message(exc if isinstance(exc, str) else describe_error(exc))
 

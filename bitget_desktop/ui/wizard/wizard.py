@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import html
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -42,6 +43,9 @@ from bitget_desktop.ui.wizard.check import (
     describe_permissions,
     run_key_check,
 )
+
+if TYPE_CHECKING:
+    from bitget_desktop.exchange.client import BitgetClient
 
 log = logging.getLogger(__name__)
 
@@ -447,7 +451,7 @@ class KeyWizard(QWizard):
         parent: QWidget | None = None,
         edit: str | None = None,
         environment_override: Environment | None = None,
-        client_factory: Any = None,
+        client_factory: Callable[..., BitgetClient] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("keyWizard")
