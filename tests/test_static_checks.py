@@ -10,9 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# What the suite holds to mypy (strict, the ui relaxed as pyproject says) and to ruff: the whole package, and every
-# part of the tree but tests/benchmarks (issue 9: the last part left; at the end LINTED is
-# ["bitget_desktop", "tests", "packaging"]). A bare `mypy` or `ruff check` in the repository shows what is left.
+# What the suite holds to mypy (strict, the ui relaxed as pyproject says) and to ruff: the whole package, and the
+# whole tree but tests/benchmarks/bench_loop_lag.py (being reworked on another branch; issue 9: once it is clean,
+# LINTED is ["bitget_desktop", "tests", "packaging"]). A bare `mypy` or `ruff check` shows what is left.
 TYPE_CHECKED = ["bitget_desktop"]
 LINTED = [
     "bitget_desktop",
@@ -24,6 +24,10 @@ LINTED = [
     "tests/test_settings.py",
     "tests/test_static_checks.py",
     "tests/app",
+    "tests/benchmarks/bench_chart.py",
+    "tests/benchmarks/bench_exchange.py",
+    "tests/benchmarks/bench_order_click.py",
+    "tests/benchmarks/bench_startup.py",
     "tests/conformance",
     "tests/domain",
     "tests/exchange",
