@@ -10,37 +10,31 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# What the suite holds to mypy (strict, the ui relaxed as pyproject says) and to ruff today. Issue 9: add
-# bitget_desktop/ui, app.py and cli.py to mypy, and bitget_desktop/ui, tests/ui and tests/benchmarks to ruff, as
-# each is fixed; at the end both lists become the whole tree (["bitget_desktop"], ["bitget_desktop", "tests"]).
-# A bare `mypy` or `ruff check` in the repository shows what is left.
-TYPE_CHECKED = [
-    "bitget_desktop/domain",
-    "bitget_desktop/exchange",
-    "bitget_desktop/terminal",
-    "bitget_desktop/simulator",
-    "bitget_desktop/settings.py",
-    "bitget_desktop/credentials.py",
-    "bitget_desktop/logs.py",
-]
+# What the suite holds to mypy (strict, the ui relaxed as pyproject says) and to ruff: the whole package, and the
+# whole tree but tests/benchmarks/bench_loop_lag.py (being reworked on another branch; issue 9: once it is clean,
+# LINTED is ["bitget_desktop", "tests", "packaging"]). A bare `mypy` or `ruff check` shows what is left.
+TYPE_CHECKED = ["bitget_desktop"]
 LINTED = [
-    *TYPE_CHECKED,
-    "bitget_desktop/__init__.py",
-    "bitget_desktop/__main__.py",
-    # app.py and cli.py: linted, not type-checked yet: mypy follows them into the ui (their own lines are clean)
-    "bitget_desktop/app.py",
-    "bitget_desktop/cli.py",
+    "bitget_desktop",
+    "packaging",
     "tests/conftest.py",
     "tests/test_credentials.py",
     "tests/test_layering.py",
+    "tests/test_logs.py",
     "tests/test_settings.py",
     "tests/test_static_checks.py",
     "tests/app",
+    "tests/benchmarks/bench_chart.py",
+    "tests/benchmarks/bench_exchange.py",
+    "tests/benchmarks/bench_order_click.py",
+    "tests/benchmarks/bench_startup.py",
     "tests/conformance",
     "tests/domain",
     "tests/exchange",
+    "tests/fixtures",
     "tests/simulator",
     "tests/terminal",
+    "tests/ui",
 ]
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,11 @@ from bitget_desktop.exchange.stream import BookEvent, Subscription
 from bitget_desktop.ui.models.book import BookModel
 from bitget_desktop.ui.models.records import fmt_decimal
 
+if TYPE_CHECKING:
+    from bitget_desktop.domain.book import OrderBook
+    from bitget_desktop.domain.market import Instrument
+    from bitget_desktop.ui.session import Session
+
 TICK_MULTIPLES = (1, 10, 100, 1000)
 STALE_HOLD_MS = 600  # a re-snapshot takes a round trip; keep the mark up long enough to be seen
 
@@ -33,7 +38,7 @@ STALE_HOLD_MS = 600  # a re-snapshot takes a round trip; keep the mark up long e
 class DepthBarDelegate(QStyledItemDelegate):
     """Paints each row's cumulative-size bar behind its text: the bar grows leftwards from the right edge."""
 
-    def __init__(self, model: BookModel, parent: Any = None) -> None:
+    def __init__(self, model: BookModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model = model
         self.alpha = 60
@@ -46,7 +51,7 @@ class DepthBarDelegate(QStyledItemDelegate):
         if share and side and isinstance(view, QAbstractItemView):
             width = view.viewport().width()
             left = width * (1.0 - float(share))
-            rect = QRectF(option.rect)  # type: ignore[attr-defined]
+            rect = QRectF(option.rect)
             x0, x1 = max(rect.left(), left), rect.left() + rect.width()  # cells abut: no overlap, no seam
             if x0 < x1:
                 m = self.model
@@ -69,12 +74,12 @@ class BookLadder(QWidget):
     def __init__(self, model: BookModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.session: Any = None
-        self.instrument: Any = None
+        self.session: Session | None = None
+        self.instrument: Instrument | None = None
         self._watch_task: asyncio.Task[Any] | None = None
         self._fresh_since: float | None = None
         self._stale = False
-        self._last_book: Any = None
+        self._last_book: OrderBook | None = None
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -132,7 +137,7 @@ class BookLadder(QWidget):
         self._hold.setSingleShot(True)
         self._hold.timeout.connect(self._maybe_fresh)
 
-    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt API)
+    def eventFilter(self, watched: Any, event: Any) -> bool:
         if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_depth()
         return super().eventFilter(watched, event)
@@ -147,7 +152,7 @@ class BookLadder(QWidget):
                 self.show_book(self._last_book)
 
     # -- binding ---------------------------------------------------------------------------------------------------
-    def bind_session(self, session: Any) -> None:
+    def bind_session(self, session: Session | None) -> None:
         """Follow `session` (None: show nothing). The caller feeds `show_book` from the session's book flush."""
         self._stop_watch()
         self.session = session
@@ -157,7 +162,7 @@ class BookLadder(QWidget):
         self.model.clear()
         self.spread_label.setText("")
 
-    def set_instrument(self, inst: Any) -> None:
+    def set_instrument(self, inst: Instrument) -> None:
         """A new symbol: steps in its ticks, an empty ladder until its book comes, and a new stale watch."""
         self.instrument = inst
         self._last_book = None
@@ -198,7 +203,7 @@ class BookLadder(QWidget):
         self.model.set_step(None if inst is None or m == 1 else inst.tick_size * m)
 
     # -- data ------------------------------------------------------------------------------------------------------
-    def show_book(self, book: Any) -> None:
+    def show_book(self, book: OrderBook | None) -> None:
         """Show `book` (a domain OrderBook, or None): levels aggregated, spread and mid, stale state."""
         self._last_book = book
         if book is None:
@@ -207,10 +212,9 @@ class BookLadder(QWidget):
             return
         if book.stale:
             self._set_stale(True)
-        elif self._stale:
-            if self._fresh_since is None:
-                self._fresh_since = time.monotonic()
-                self._hold.start(STALE_HOLD_MS)
+        elif self._stale and self._fresh_since is None:
+            self._fresh_since = time.monotonic()
+            self._hold.start(STALE_HOLD_MS)
         if not book.stale:
             n = self.model.depth if self.model.step is None else None  # buckets may need every level
             self.model.set_book(book.bids(n), book.asks(n))
@@ -250,8 +254,9 @@ class BookLadder(QWidget):
         if task is not None:
             task.cancel()
 
-    async def _watch(self, inst: Any) -> None:
+    async def _watch(self, inst: Instrument) -> None:
         """Hear the book's own events (not the coalesced flush), so a short re-snapshot is never missed."""
+        assert self.session is not None  # started by set_instrument with a session bound, cancelled on unbind
         stream = self.session.client.stream
         handle = await stream.subscribe(Subscription.book(inst.product_type, inst.symbol), self._on_event)
         try:

@@ -6,14 +6,16 @@ import asyncio
 import logging
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
 
-from bitget_desktop.domain.market import ProductType, Timeframe
+from bitget_desktop.domain.market import Instrument, ProductType, Timeframe
+from bitget_desktop.domain.trading import Fill, Order, Position
+from bitget_desktop.exchange.candle_cache import CandleCache
 from bitget_desktop.exchange.candle_feed import CandleFeed, FeedState
 from bitget_desktop.ui.chart import DARK, LIGHT, ChartWidget, PriceLine
 from bitget_desktop.ui.chart_toolbar import LOWER, OVERLAYS, ChartToolbar, Overlay
@@ -23,14 +25,17 @@ __all__ = ["ChartDock", "ChartPanel", "Overlay", "OVERLAYS", "LOWER"]
 
 log = logging.getLogger(__name__)
 
+if TYPE_CHECKING:
+    from bitget_desktop.ui.session import Session
+
 DEFAULT_TIMEFRAME = Timeframe.M1
 
 
-def _key(inst: Any) -> str:
+def _key(inst: Instrument) -> str:
     return f"{ProductType.parse(str(inst.product_type)).value}:{inst.symbol}"
 
 
-def _market(inst: Any) -> str:
+def _market(inst: Instrument) -> str:
     return "Spot" if str(inst.product_type) == "SPOT" else "Perp"
 
 
@@ -55,7 +60,7 @@ class ChartPanel(QWidget):
         *,
         follow_session: bool = True,
         timeframe: Timeframe = DEFAULT_TIMEFRAME,
-        cache: Any = None,
+        cache: CandleCache | None = None,
         feed_window: int | None = None,
     ) -> None:
         super().__init__(parent)
@@ -63,13 +68,13 @@ class ChartPanel(QWidget):
         self.timeframe = timeframe
         self.cache = cache
         self.feed_window = feed_window
-        self.session: Any = None
-        self._instrument: Any = None
+        self.session: Session | None = None
+        self._instrument: Instrument | None = None
         self.feed: CandleFeed | None = None
         self._feed_task: asyncio.Task[Any] | None = None
-        self._connections: list[tuple[Any, Any]] = []
+        self._connections: list[tuple[SignalInstance, Callable[..., None]]] = []
         self.overlays: list[Overlay] = []
-        self.lower = "none"
+        self.lower_pane = "none"
         self.pick_symbol: Callable[[str], None] | None = None  # the window's symbol pick (remembers it), if any
 
         lay = QVBoxLayout(self)
@@ -89,7 +94,7 @@ class ChartPanel(QWidget):
             act.toggled.connect(self._apply_indicators)
         tb.clear_action.triggered.connect(self.clear_overlays)
         for name, act in self.lower_actions.items():
-            act.toggled.connect(lambda on, n=name: on and self.set_lower(n))
+            act.toggled.connect(lambda on, n=name: self._on_lower_toggled(n, on))
         self.live_button.clicked.connect(self._on_live_clicked)
         self.new_chart_button.clicked.connect(self.new_chart_requested)
 
@@ -104,7 +109,7 @@ class ChartPanel(QWidget):
         self._fill_intervals(ProductType.SPOT)
 
     # -- toolbar -----------------------------------------------------------------------------------------------
-    def _fill_intervals(self, product_type: Any) -> None:
+    def _fill_intervals(self, product_type: ProductType | str) -> None:
         pt = ProductType.parse(str(product_type))
         frames = Timeframe.for_product(pt)
         if self.timeframe not in frames:
@@ -152,7 +157,7 @@ class ChartPanel(QWidget):
         self.live_button.setChecked(self.chart.follow_live)
 
     # -- binding -----------------------------------------------------------------------------------------------
-    def bind_session(self, session: Any) -> None:
+    def bind_session(self, session: Session | None) -> None:
         for sig, slot in self._connections:
             try:
                 sig.disconnect(slot)
@@ -163,7 +168,7 @@ class ChartPanel(QWidget):
         self.session = session
         if session is None:
             return
-        pairs = [
+        pairs: list[tuple[SignalInstance, Callable[..., None]]] = [
             (session.orders_changed, self.show_order_lines),
             (session.positions_changed, self.show_order_lines),
             (session.fills_changed, self.show_fills),
@@ -177,10 +182,10 @@ class ChartPanel(QWidget):
         self._fill_symbols()
 
     @property
-    def instrument(self) -> Any:
+    def instrument(self) -> Instrument | None:
         return self._instrument
 
-    def set_instrument(self, inst: Any) -> None:
+    def set_instrument(self, inst: Instrument) -> None:
         """Show ``inst`` (keeping the interval when the product offers it) and open its feed."""
         if inst == self._instrument and self.feed is not None:
             return  # the window and the panel may both pass the session's new symbol on
@@ -216,9 +221,9 @@ class ChartPanel(QWidget):
     def view_state(self) -> dict[str, Any]:
         """Interval and indicators as plain data (kept in the settings)."""
         return {"interval": self.timeframe.label,
-                "overlays": [[ov.kind, ov.period, ov.k] for ov in self.overlays], "lower": self.lower}
+                "overlays": [[ov.kind, ov.period, ov.k] for ov in self.overlays], "lower": self.lower_pane}
 
-    def restore_view(self, state: Any) -> None:
+    def restore_view(self, state: object) -> None:
         """Apply a `view_state()`; unknown or broken entries are skipped."""
         if not isinstance(state, dict):
             return
@@ -248,7 +253,8 @@ class ChartPanel(QWidget):
         self.stop()
         inst, s = self._instrument, self.session
         empty_ts = np.empty(0, dtype=np.int64)
-        self.chart.set_data(empty_ts, *(np.empty(0) for _ in range(5)), interval_ms=self.timeframe.ms)
+        self.chart.set_data(empty_ts, np.empty(0), np.empty(0), np.empty(0), np.empty(0), np.empty(0),
+                            interval_ms=self.timeframe.ms)
         self.chart.set_loading(False)
         if inst is None or s is None or s.closed:
             return
@@ -359,6 +365,10 @@ class ChartPanel(QWidget):
     def clear_overlays(self) -> None:
         self.set_overlays([])
 
+    def _on_lower_toggled(self, name: str, on: bool) -> None:
+        if on:
+            self.set_lower(name)
+
     def set_lower(self, name: str) -> None:
         """Lower pane: "rsi", "macd" or "none"."""
         name = name.lower()
@@ -368,8 +378,8 @@ class ChartPanel(QWidget):
         if not act.isChecked():
             act.setChecked(True)  # comes back here through toggled
             return
-        if name != self.lower:
-            self.lower = name
+        if name != self.lower_pane:
+            self.lower_pane = name
             self.chart.set_lower_indicator(None if name == "none" else name)
             self.chart.flush()
             self.view_changed.emit(self.view_state())
@@ -388,7 +398,7 @@ class ChartPanel(QWidget):
         self.view_changed.emit(self.view_state())
 
     # -- account overlays --------------------------------------------------------------------------------------
-    def _mine(self, rec: Any) -> bool:
+    def _mine(self, rec: Order | Position | Fill) -> bool:
         inst = self._instrument
         return (inst is not None and rec.symbol == inst.symbol
                 and str(rec.product_type) == str(inst.product_type))
@@ -402,7 +412,7 @@ class ChartPanel(QWidget):
         lines: list[PriceLine] = []
         pp = inst.price_places
 
-        def px(value: Any) -> str:
+        def px(value: Decimal | None) -> str:
             return fmt_decimal(value, pp)
 
         for o in s.open_orders():
@@ -456,9 +466,9 @@ class ChartDock(QDockWidget):
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         panel.instrument_changed.connect(self._retitle)
 
-    def _retitle(self, inst: Any) -> None:
+    def _retitle(self, inst: Instrument) -> None:
         self.setWindowTitle(f"Chart · {inst.symbol} {_market(inst)}")
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.panel.bind_session(None)
         super().closeEvent(event)

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractProxyModel,
+    QByteArray,
+    QModelIndex,
+    QPoint,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+    SignalInstance,
+)
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QScreen, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -25,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bitget_desktop.domain.trading import Order
 from bitget_desktop.ui import theme
 from bitget_desktop.ui.book_ladder import BookLadder
 from bitget_desktop.ui.log_folder import open_log_folder
@@ -39,15 +53,25 @@ from bitget_desktop.ui.models import (
     SymbolsModel,
     TradesModel,
 )
-from bitget_desktop.ui.models.records import fmt_decimal
+from bitget_desktop.ui.models.records import RecordTableModel, fmt_decimal
 from bitget_desktop.ui.models.symbols import symbol_key
-from bitget_desktop.ui.widgets import EnvironmentBadge, MessageBar, describe_error
 from bitget_desktop.ui.trading.base import market_title
+from bitget_desktop.ui.widgets import EnvironmentBadge, MessageBar, describe_error
+
+if TYPE_CHECKING:
+    from bitget_desktop.domain.market import Instrument, Ticker
+    from bitget_desktop.exchange.candle_cache import CandleCache
+    from bitget_desktop.settings import Settings, SettingsStore
+    from bitget_desktop.terminal.desk import Action
+    from bitget_desktop.terminal.health import HealthView
+    from bitget_desktop.ui.chart_panel import ChartPanel
+    from bitget_desktop.ui.session import Session
+    from bitget_desktop.ui.trading.panel import TradingPanel
 
 LAYOUT_VERSION = 1
 
 
-def _table(model: Any, name: str, *, sortable: bool = False, stretch_last: bool = True) -> QTableView:
+def _table(model: QAbstractItemModel, name: str, *, sortable: bool = False, stretch_last: bool = True) -> QTableView:
     view = QTableView()
     view.setObjectName(name)
     if sortable:
@@ -91,11 +115,11 @@ class ChartPlaceholder(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMinimumSize(420, 260)
 
-    def set_instrument(self, inst: Any) -> None:
+    def set_instrument(self, inst: Instrument) -> None:
         self.setText(f"{inst.symbol} · chart")
 
 
-def make_chart(theme_mode: str, cache: Any = None) -> QWidget:
+def make_chart(theme_mode: str, cache: CandleCache | None = None) -> ChartPanel | ChartPlaceholder:
     """The chart engineer's ChartWidget (bound through ChartPanel), or a placeholder if it cannot load."""
     try:
         from bitget_desktop.ui.chart_panel import ChartPanel
@@ -104,7 +128,7 @@ def make_chart(theme_mode: str, cache: Any = None) -> QWidget:
     return ChartPanel(theme_mode=theme_mode, cache=cache)
 
 
-def make_trading_panel(settings: Any, theme_mode: str) -> QWidget:
+def make_trading_panel(settings: Settings | None, theme_mode: str) -> TradingPanel | QLabel:
     """The order-entry panel (spot and perp tickets), or a placeholder if it cannot load."""
     try:
         from bitget_desktop.ui.trading.panel import TradingPanel
@@ -186,7 +210,7 @@ class StatusPanel(QWidget):
         for w in (self.streams, self.age, self.latency, self.clock):
             lay.addWidget(w)
 
-    def show_health(self, health: Any) -> None:
+    def show_health(self, health: HealthView) -> None:
         dots = {"live": "●", "connecting": "◌", "reconnecting": "◐", "down": "○"}
         parts = [f"{dots.get(s.state, '?')} {name} {s.state}"
                  + (f" ({s.dropped_frames} bad frame{'s' if s.dropped_frames != 1 else ''} dropped)"
@@ -214,18 +238,19 @@ class MainWindow(QMainWindow):
     reset_demo_requested = Signal()  # put the simulator's paper account back to its starting funds
     closed = Signal()
 
-    def __init__(self, session: Any, *, settings: Any = None, settings_store: Any = None,
-                 layout_path: str | None = None, theme_mode: str = "system", candle_cache: Any = None) -> None:
+    def __init__(self, session: Session | None, *, settings: Settings | None = None,
+                 settings_store: SettingsStore | None = None, layout_path: str | None = None,
+                 theme_mode: str = "system", candle_cache: CandleCache | None = None) -> None:
         """`candle_cache` (an exchange CandleCache, optional) keeps the candles every chart has seen."""
         super().__init__()
         self.setObjectName("mainWindow")
-        self.session: Any = None
+        self.session: Session | None = None
         self.settings = settings
         self.settings_store = settings_store
         self.theme_mode = theme_mode
         self._qsettings = QSettings(layout_path, QSettings.Format.IniFormat) if layout_path else None
         self._current_key: str | None = None
-        self._last_price: Any = None
+        self._last_price: Decimal | None = None
         self.candle_cache = candle_cache
         self.chart_docks: list[QDockWidget] = []
         self._chart_serial = 0
@@ -263,7 +288,7 @@ class MainWindow(QMainWindow):
     # -- construction ------------------------------------------------------------------------------------------
     def _fit_to_screen(self) -> None:
         """First-run size: most of the screen (the saved geometry replaces it later)."""
-        screen = self.screen()
+        screen: QScreen | None = self.screen()  # None before the window is on a screen (the stubs say never)
         if screen is None:
             self.resize(1440, 900)
             return
@@ -313,7 +338,7 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.welcome_bar)
         lay.addWidget(self.banner)
         lay.addWidget(self.error_bar)
-        self.chart = ChartPlaceholder()
+        self.chart: ChartPanel | ChartPlaceholder = ChartPlaceholder()
         self._chart_holder = QVBoxLayout()
         self._chart_holder.addWidget(self.chart)
         lay.addLayout(self._chart_holder, 1)
@@ -463,16 +488,17 @@ class MainWindow(QMainWindow):
         self.error_bar.hide()
 
     # -- open-order actions -------------------------------------------------------------------------------------
-    def _order_at(self, index: Any) -> Any:
+    def _order_at(self, index: QModelIndex) -> Order | None:
         if not index.isValid():
             return None
         model = index.model()
-        while hasattr(model, "mapToSource"):
+        while isinstance(model, QAbstractProxyModel):
             index = model.mapToSource(index)
             model = model.sourceModel()
-        return model.record(index.row()) if hasattr(model, "record") else None
+        rec = model.record(index.row()) if isinstance(model, RecordTableModel) else None
+        return rec if isinstance(rec, Order) else None
 
-    def order_menu(self, point: Any) -> QMenu | None:
+    def order_menu(self, point: QPoint) -> QMenu | None:
         """The open-orders context menu for the row under `point` (viewport coordinates), or None."""
         view = self.blotter_views["openOrders"]
         order = self._order_at(view.indexAt(point))
@@ -485,7 +511,7 @@ class MainWindow(QMainWindow):
         menu.aboutToHide.connect(menu.deleteLater)
         return menu
 
-    def _show_order_menu(self, point: Any) -> None:
+    def _show_order_menu(self, point: QPoint) -> None:
         menu = self.order_menu(point)
         if menu is not None:
             menu.popup(self.blotter_views["openOrders"].viewport().mapToGlobal(point))
@@ -496,13 +522,13 @@ class MainWindow(QMainWindow):
         if order is not None:
             self.cancel_order(order)
 
-    def cancel_order(self, order: Any) -> None:
+    def cancel_order(self, order: Order) -> None:
         """Ask the exchange to cancel `order` through the desk; the row changes when the exchange reports it."""
         session = self.session
         if session is not None:
             session.spawn(self._desk_action(session.desk.cancel(order)), f"cancel:{order.order_id}")
 
-    def cancel_symbol_orders(self, order: Any) -> None:
+    def cancel_symbol_orders(self, order: Order) -> None:
         """Cancel every open order of `order`'s symbol and market (spot or the futures product type)."""
         session = self.session
         if session is None:
@@ -511,7 +537,7 @@ class MainWindow(QMainWindow):
         if inst is not None:
             session.spawn(self._desk_action(session.desk.cancel_all(inst)), f"cancel-all:{order.symbol}")
 
-    async def _desk_action(self, pending: Any) -> None:
+    async def _desk_action(self, pending: Awaitable[Action]) -> None:
         """Await a desk action; a refusal is shown with Bitget's code, message and hint."""
         action = await pending
         if action.error is not None and action.state in ("rejected", "cancel-refused", "not-sent"):
@@ -539,16 +565,16 @@ class MainWindow(QMainWindow):
         box.open()
 
     # -- session binding ---------------------------------------------------------------------------------------
-    def bind(self, session: Any) -> None:
+    def bind(self, session: Session | None) -> None:
         """Show `session` (replacing any previous one)."""
         if self.session is not None:
-            for sig in self._connections:
+            for sig, slot in self._connections:
                 try:
-                    sig[0].disconnect(sig[1])
+                    sig.disconnect(slot)
                 except (RuntimeError, TypeError):
                     pass
         self.session = session
-        self._connections: list[tuple[Any, Any]] = []
+        self._connections: list[tuple[SignalInstance, Callable[..., object]]] = []
         for model in (self.open_orders_model, self.history_model, self.fills_model, self.positions_model,
                       self.balances_model, self.trades_model):
             model.clear()
@@ -615,18 +641,17 @@ class MainWindow(QMainWindow):
         for refresh in (self._on_orders, self._on_fills, self._on_positions, self._on_balances):
             refresh()
 
-    def _swap_chart(self, session: Any) -> None:
+    def _swap_chart(self, session: Session | None) -> None:
         new = make_chart(theme.resolve(self.theme_mode), self.candle_cache)
-        if hasattr(new, "bind_session"):
+        if not isinstance(new, ChartPlaceholder):
             new.bind_session(session)
-        if hasattr(new, "new_chart_requested"):
             new.new_chart_requested.connect(self.open_chart_dock)
             new.price_picked.connect(self._chart_price_picked)
             new.pick_symbol = self.pick_symbol
             if self.settings is not None:
                 new.restore_view(self.settings.extra.get("chart"))
             new.view_changed.connect(self._remember_chart_view)
-        if hasattr(self.chart, "bind_session"):
+        if not isinstance(self.chart, ChartPlaceholder):
             self.chart.bind_session(None)  # ends its feed
         self._chart_holder.replaceWidget(self.chart, new)
         self.chart.deleteLater()
@@ -671,19 +696,21 @@ class MainWindow(QMainWindow):
         self.chart_docks.clear()
 
     def _on_instruments(self) -> None:
+        if self.session is None:
+            return
         self.symbols_model.set_records(self.session.instrument_list())
         self.symbols_model.update_tickers(self.session.tickers.values())
 
-    def _on_tickers(self, tickers: list[Any]) -> None:
+    def _on_tickers(self, tickers: list[Ticker]) -> None:
         self.symbols_model.update_tickers(tickers)
-        inst = self.session.instrument
+        inst = self.session.instrument if self.session is not None else None
         if inst is None:
             return
         for t in tickers:
             if t.symbol == inst.symbol and t.product_type == inst.product_type:
                 self._show_ticker(t, inst)
 
-    def _show_ticker(self, t: Any, inst: Any) -> None:
+    def _show_ticker(self, t: Ticker, inst: Instrument) -> None:
         previous = self._last_price
         self._last_price = t.last
         self.last_price.setText(fmt_decimal(t.last, inst.price_places))
@@ -700,7 +727,7 @@ class MainWindow(QMainWindow):
             f"   Vol {fmt_decimal(t.base_volume, 2)} {inst.base_coin}"
         )
 
-    def _on_symbol(self, inst: Any) -> None:
+    def _on_symbol(self, inst: Instrument) -> None:
         self._current_key = symbol_key(inst)
         self._last_price = None
         self.symbol_title.setText(market_title(inst).replace(" · ", "  ·  "))
@@ -714,7 +741,7 @@ class MainWindow(QMainWindow):
         self.trades_dock.setWindowTitle(f"Trades · {inst.symbol}")
         if hasattr(self.chart, "set_instrument"):
             self.chart.set_instrument(inst)
-        t = self.session.tickers.get(self._current_key)
+        t = self.session.tickers.get(self._current_key) if self.session is not None else None
         if t is not None:
             self._show_ticker(t, inst)
         row = self.symbols_model.find(self._current_key)
@@ -724,9 +751,11 @@ class MainWindow(QMainWindow):
                 self.picker.view.setCurrentIndex(idx)
 
     def _on_book(self) -> None:
+        if self.session is None:
+            return
         self.book_ladder.show_book(self.session.book)
 
-    def _book_clicked(self, index: Any) -> None:
+    def _book_clicked(self, index: QModelIndex) -> None:
         """A click on a book level puts its price into the ticket on show."""
         found = self.book_model.level(index.row())
         if found is not None and hasattr(self.trading, "set_price"):
@@ -740,7 +769,7 @@ class MainWindow(QMainWindow):
         if self.settings_store is not None:
             self.settings_store.save(self.settings)
 
-    def _chart_price_picked(self, price: Any) -> None:
+    def _chart_price_picked(self, price: Decimal) -> None:
         """A double-click on a chart's price pane puts that price into the ticket on show."""
         if hasattr(self.trading, "set_price"):
             self.trading.set_price(price)
@@ -749,16 +778,24 @@ class MainWindow(QMainWindow):
         self.trades_model.add_trades(trades)
 
     def _on_orders(self) -> None:
+        if self.session is None:
+            return
         self.open_orders_model.set_records(self.session.open_orders())
         self.history_model.set_records(self.session.order_history())
 
     def _on_fills(self) -> None:
+        if self.session is None:
+            return
         self.fills_model.set_records(self.session.fill_list())
 
     def _on_positions(self) -> None:
+        if self.session is None:
+            return
         self.positions_model.set_records(self.session.position_list())
 
     def _on_balances(self) -> None:
+        if self.session is None:
+            return
         self.balances_model.set_records(self.session.balance_list())
 
     def _on_banner(self, text: str) -> None:
@@ -773,7 +810,7 @@ class MainWindow(QMainWindow):
             "Welcome! This is the built-in simulator: live-looking markets and demo funds, all on this computer. "
             "Connect a Bitget demo-trading or live API key whenever you like.", action="Add API key…")
 
-    def show_error(self, exc: Any) -> None:
+    def show_error(self, exc: BaseException | str) -> None:
         """Show an error as one line with Bitget's code, message and hint."""
         self.error_bar.show_message(exc if isinstance(exc, str) else describe_error(exc))
 
@@ -798,7 +835,11 @@ class MainWindow(QMainWindow):
         act.setChecked(self.session is not None and self.session.account_name is None)
         for info in (self.settings.accounts if self.settings is not None else []):
             label = f"{info.name}  ({'LIVE' if info.environment == 'live' else 'demo'}, {info.family})"
-            a = self.switch_menu.addAction(label, lambda n=info.name: self.switch_requested.emit(n))
+
+            def switch(n: str = info.name) -> None:
+                self.switch_requested.emit(n)
+
+            a = self.switch_menu.addAction(label, switch)
             a.setCheckable(True)
             a.setChecked(self.session is not None and self.session.account_name == info.name)
 
@@ -864,7 +905,7 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         super().closeEvent(event)
         self.closed.emit()

@@ -124,7 +124,7 @@ class SecretField(QWidget):
     def text(self) -> str:
         return self.edit.text().strip()
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
+    def setText(self, text: str) -> None:
         self.edit.setText(text)
 
     def clear(self) -> None:

@@ -29,7 +29,7 @@ sticky y fit; every pan render gets its own random window. Targets: all met.
 Before (same day, load ~3, pyqtgraph's axis grid, pan windows shifted by one candle within a pair): ours pan200
 12.63 / 10.92 / 5.55 ms and pan/floor 1.29 / 1.01 / 1.12 at 1k / 100k / 1M; append 1.67 / 1.07 / 1.08 ms; update-last
 0.82 / 0.60 / 0.55 ms; first render at 1M 115.7 ms; peak RSS at 1M 255.9 MB.
-"""
+"""  # noqa: E501 (the results table is wider than a line)
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def worker(impl: str, n: int) -> dict[str, float | str | int]:
             QPointF, QRectF = QtCore.QPointF, QtCore.QRectF
             last = -1
             cols = (d["open"].tolist(), d["high"].tolist(), d["low"].tolist(), d["close"].tolist())
-            for x, o, h, lo, c in zip(t, *cols):
+            for x, o, h, lo, c in zip(t, *cols, strict=True):
                 k = 0 if c >= o else 1
                 if k != last:
                     p.setPen(pens[k])
@@ -107,7 +107,7 @@ def worker(impl: str, n: int) -> dict[str, float | str | int]:
         def paint(self, p: QtGui.QPainter, *args: object) -> None:
             p.drawPicture(0, 0, self.picture)
 
-        def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        def boundingRect(self) -> QtCore.QRectF:
             return QtCore.QRectF(self.picture.boundingRect())
 
     app = pg.mkQApp()
@@ -150,7 +150,7 @@ def worker(impl: str, n: int) -> dict[str, float | str | int]:
         elif ref_item is not None:
             ref_item.setVisible(on)
 
-    def paired(window, count: int) -> tuple[float, float]:  # noqa: ANN001
+    def paired(window, count: int) -> tuple[float, float]:
         """Median ms with our items shown and hidden (the floor), alternating in one process.
 
         Pairing makes the ratio robust against other load on the machine; each render gets a fresh range (shifted
@@ -203,7 +203,7 @@ def worker(impl: str, n: int) -> dict[str, float | str | int]:
         chart.append(last_ts, price, price + 5, price - 5, price + 1, 1.0)
         if ref_item is not None:
             for key, val in zip(("ts", "open", "high", "low", "close", "volume"),
-                                (last_ts, price, price + 5, price - 5, price + 1, 1.0)):
+                                (last_ts, price, price + 5, price - 5, price + 1, 1.0), strict=True):
                 ref_item.d[key] = np.append(ref_item.d[key], val)
             ref_item.generate()
         chart.flush()
@@ -245,7 +245,7 @@ def worker(impl: str, n: int) -> dict[str, float | str | int]:
     return result
 
 
-def run_all(sizes=SIZES, impls=IMPLS, echo: bool = True) -> list[dict]:  # noqa: ANN001
+def run_all(sizes=SIZES, impls=IMPLS, echo: bool = True) -> list[dict]:
     results = []
     for n in sizes:
         for impl in impls:

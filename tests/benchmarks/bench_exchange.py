@@ -36,8 +36,8 @@ import websockets  # noqa: E402
 
 from bitget_desktop.domain.market import ProductType  # noqa: E402
 from bitget_desktop.domain.trading import OrderRequest, new_client_oid  # noqa: E402
-from bitget_desktop.exchange.client import BitgetClient  # noqa: E402
 from bitget_desktop.exchange.classic.ws import Subscription  # noqa: E402
+from bitget_desktop.exchange.client import BitgetClient  # noqa: E402
 from bitget_desktop.exchange.environments import local  # noqa: E402
 from bitget_desktop.exchange.signing import Credentials, rest_headers  # noqa: E402
 from bitget_desktop.exchange.stream import Router  # noqa: E402
@@ -87,7 +87,8 @@ async def ccxt_ingest_setup(rest_url: str):
     import ccxt.pro as ccxtpro
 
     ex = ccxtpro.bitget({"enableRateLimit": False})
-    for section in ("spot", "mix", "user", "p2p", "broker", "margin", "common", "tax", "convert", "copy", "earn", "uta"):
+    for section in ("spot", "mix", "user", "p2p", "broker", "margin", "common", "tax", "convert", "copy", "earn",
+                    "uta"):
         ex.urls["api"][section] = rest_url
     await ex.load_markets()
     return ex
@@ -136,7 +137,7 @@ def _serve(port_q: mp.Queue, stop: mp.Event) -> None:
         cfg = SimulatorConfig(seed=7, rate_limits=False, keys=[ApiKeySpec(KEY, SECRET, PASS)])
         async with Simulator(cfg) as sim:
             port_q.put(sim.rest_url)
-            while not stop.is_set():
+            while not stop.is_set():  # noqa: ASYNC110 (a multiprocessing.Event, set by the parent process)
                 await asyncio.sleep(0.1)
 
     asyncio.run(main())
@@ -144,7 +145,7 @@ def _serve(port_q: mp.Queue, stop: mp.Event) -> None:
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 async def bench_orders(n_orders: int) -> dict[str, float]:
@@ -158,7 +159,8 @@ async def bench_orders(n_orders: int) -> dict[str, float]:
     creds = Credentials(KEY, SECRET, PASS)
     ex = ccxt.bitget({"apiKey": KEY, "secret": SECRET, "password": PASS, "enableRateLimit": False,
                       "options": {"uta": False}})
-    for section in ("spot", "mix", "user", "p2p", "broker", "margin", "common", "tax", "convert", "copy", "earn", "uta"):
+    for section in ("spot", "mix", "user", "p2p", "broker", "margin", "common", "tax", "convert", "copy", "earn",
+                    "uta"):
         ex.urls["api"][section] = rest_url
     lat: dict[str, list[float]] = {"floor": [], "ours": [], "ccxt": []}
     try:

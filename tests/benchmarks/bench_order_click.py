@@ -52,8 +52,8 @@ async def measure(rounds: int = 150, warmup: int = 20) -> dict[str, float]:
     async with Simulator(cfg) as sim:
         # The client's per-endpoint token buckets (Bitget's 10 orders/s) would space the interleaved orders 100 ms
         # apart and swamp the figure: lift them for the benchmark.
-        unlimited = {p: 1e9 for p in (*RATE_LIMITS, v2.SPOT_PLACE_ORDER, v2.SPOT_ORDER_INFO, v2.SPOT_ASSETS,
-                                      v2.SPOT_TICKERS)}
+        unlimited = dict.fromkeys((*RATE_LIMITS, v2.SPOT_PLACE_ORDER, v2.SPOT_ORDER_INFO, v2.SPOT_ASSETS,
+                                   v2.SPOT_TICKERS), 1e9)
         async with BitgetClient(local(sim.rest_url), Credentials(*KEY), rng=random.Random(3),
                                 rate_limits=unlimited) as client:
             inst = next(i for i in await client.spot_instruments() if i.symbol == "BTCUSDT")
@@ -65,7 +65,7 @@ async def measure(rounds: int = 150, warmup: int = 20) -> dict[str, float]:
             ticket._on_mode()
             price = inst.snap_price(sim.market.book("SPOT", "BTCUSDT").bids[0][0] * Decimal("0.97"))
             ticket.price.set_text(str(price))
-            ticket.size.set_text("0.0001")
+            ticket.size_field.set_text("0.0001")
             ticket.revalidate()
 
             ui: list[float] = []

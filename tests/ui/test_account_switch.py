@@ -65,7 +65,7 @@ def test_switch_to_an_unreachable_account_and_back(qloop: Any, qtbot: Any, keyri
             # a resting spot buy, typed and clicked, so the paper account has an open order on screen
             bid = term.session.book.best_bid()[0]
             qtbot.keyClicks(spot.price.edit, str(bid - Decimal(200)))
-            qtbot.keyClicks(spot.size.edit, "0.001")
+            qtbot.keyClicks(spot.size_field.edit, "0.001")
             qtbot.mouseClick(spot.submit, CLICK)
             await wait_until(lambda: win.open_orders_model.rowCount() == 1, what="the order in Open orders")
             before = _shown_numbers(win)

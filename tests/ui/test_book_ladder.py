@@ -9,10 +9,9 @@ from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from PySide6.QtCore import Qt
-from ui_support import window_for, OPEN_SESSIONS, simulator, wait_signal, wait_until
+from ui_support import OPEN_SESSIONS, simulator, wait_signal, wait_until, window_for
 
 from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.exchange.environments import local
@@ -45,10 +44,10 @@ def test_aggregate_rounds_bids_down_and_asks_up() -> None:
 def test_aggregate_matches_integer_buckets(ticks: list[int], sizes: list[int], multiple: int, side: str) -> None:
     tick = D("0.01")
     order = sorted(ticks, reverse=side == "bid")
-    levels = [(t * tick, s * D("0.001")) for t, s in zip(order, sizes)]
+    levels = [(t * tick, s * D("0.001")) for t, s in zip(order, sizes, strict=False)]
     # reference: integer tick buckets (floor for bids, ceiling for asks), summed in integer lots
     buckets: dict[int, int] = {}
-    for t, s in zip(order, sizes):
+    for t, s in zip(order, sizes, strict=False):
         b = (t // multiple if side == "bid" else -(-t // multiple)) * multiple
         buckets[b] = buckets.get(b, 0) + s
     want = [(b * tick, buckets[b] * D("0.001")) for b in sorted(buckets, reverse=side == "bid")]

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
 from numpy.lib.stride_tricks import sliding_window_view
-from ui_support import window_for, GOOD, OPEN_SESSIONS, simulator, wait_signal, wait_until
+from PySide6.QtCore import Qt
+from ui_support import GOOD, OPEN_SESSIONS, simulator, wait_signal, wait_until, window_for
 
 from bitget_desktop.domain.market import Timeframe
 from bitget_desktop.exchange.client import BitgetClient
@@ -486,7 +486,7 @@ def test_main_chart_view_is_remembered(qloop: Any, qtbot: Any, tmp_path: Path) -
             await wait_until(lambda: restored.feed is not None and len(restored.chart.store) > 0, what="chart")
             assert restored.timeframe is Timeframe.M5 and restored.feed.timeframe is Timeframe.M5
             assert restored.interval_box.currentText() == "5m"
-            assert restored.overlays == [Overlay("ema", 50)] and restored.lower == "macd"
+            assert restored.overlays == [Overlay("ema", 50)] and restored.lower_pane == "macd"
             assert sorted(t.name for t in restored.chart.indicators) == ["EMA 50", "MACD 12 26 9"]
             assert restored.overlay_actions[Overlay("ema", 50)].isChecked()
             assert restored.lower_actions["macd"].isChecked()

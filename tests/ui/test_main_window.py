@@ -6,9 +6,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import ui_support
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-import ui_support
 from ui_support import expect_signal, simulator, wait_signal, wait_until
 
 from bitget_desktop.domain.errors import error_from
@@ -17,6 +17,7 @@ from bitget_desktop.settings import Settings, SettingsStore
 from bitget_desktop.ui import theme
 from bitget_desktop.ui.main_window import MainWindow
 from bitget_desktop.ui.widgets import EnvironmentBadge, describe_error
+
 
 def window_for(qtbot: Any, sim: Any, tmp: Path, settings: Settings | None = None) -> MainWindow:
     return ui_support.window_for(qtbot, sim, tmp, settings, layout_path=str(tmp / "layout.ini"))

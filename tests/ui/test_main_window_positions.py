@@ -84,7 +84,8 @@ def test_open_order_row_cancels_one_and_all(qloop: Any, qtbot: Any, tmp_path: Pa
             menu.actions()[1].trigger()
             await wait_until(lambda: win.open_orders_model.rowCount() == 1, timeout=15, what="spot orders cancelled")
             assert not await client.spot_open_orders("BTCUSDT")
-            assert [o.order_id for o in await client.futures_open_orders(ProductType.USDT_FUTURES)] == [perp_ack.order_id]
+            open_perp = await client.futures_open_orders(ProductType.USDT_FUTURES)
+            assert [o.order_id for o in open_perp] == [perp_ack.order_id]
 
             menu = win.order_menu(view.visualRect(view.model().index(0, 0)).center())
             menu.actions()[0].trigger()

@@ -6,14 +6,12 @@ Set BITGET_DESKTOP_SCREENSHOTS=docs/screenshots to refresh the committed PNGs; o
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget, QWizard
-from ui_support import window_for, GOOD, WITHDRAW, simulator, wait_signal, wait_until
+from ui_support import GOOD, WITHDRAW, simulator, wait_signal, wait_until, window_for
 
 from bitget_desktop.exchange.environments import local
 from bitget_desktop.settings import AccountInfo, SettingsStore

@@ -6,7 +6,6 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
-
 from ui_support import GOOD, OPEN_SESSIONS, expect_signal, simulator, wait_signal, wait_until
 
 from bitget_desktop.domain.book import OrderBook

@@ -13,13 +13,24 @@ import pytest
 from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QWizard
+from ui_support import (
+    GOOD,
+    UTA,
+    WITHDRAW,
+    Simulator,
+    SimulatorConfig,
+    expect_signal,
+    keys,
+    running_terminal,
+    wait_signal,
+    wait_until,
+)
 
 from bitget_desktop.credentials import CredentialStore
 from bitget_desktop.exchange.environments import local
 from bitget_desktop.settings import SettingsStore
 from bitget_desktop.ui.wizard import AccountsDialog, KeyWizard
 from bitget_desktop.ui.wizard.wizard import PAGE_CHECK, PAGE_ENV, PAGE_FIELDS, PAGE_SUMMARY
-from ui_support import GOOD, UTA, WITHDRAW, Simulator, SimulatorConfig, expect_signal, keys, running_terminal, wait_signal, wait_until
 
 
 def make_wizard(qtbot: Any, store: CredentialStore, settings_store: SettingsStore, sim: Any) -> KeyWizard:

@@ -12,7 +12,8 @@ try:
 except ImportError:
     from bitget_desktop.simulator.server import ApiKeySpec, Simulator, SimulatorConfig
 
-__all__ = ["OPEN_SESSIONS", "simulator", "window_for", "ApiKeySpec", "Simulator", "SimulatorConfig", "GOOD", "UTA", "WITHDRAW", "expect_signal", "keys", "running_terminal", "wait_signal", "wait_until"]
+__all__ = ["GOOD", "OPEN_SESSIONS", "UTA", "WITHDRAW", "ApiKeySpec", "Simulator", "SimulatorConfig", "expect_signal",
+           "keys", "running_terminal", "simulator", "wait_signal", "wait_until", "window_for"]
 
 GOOD = ("bg_good_key_0001", "s3cr3t-Good-Secret-Value-9f8e7d", "pass-Phrase-42")
 WITHDRAW = ("bg_withdraw_key_02", "s3cr3t-Withdraw-Secret-1a2b3c", "pass-Withdraw-7")

@@ -51,7 +51,8 @@ class StoreItem(pg.GraphicsObject):
     def __init__(self, store: CandleStore | None = None) -> None:
         super().__init__()
         self.store = store if store is not None else CandleStore()
-        self._cache_key: tuple | None = None
+        # (store version, x0, x1, sx, dx, sy, dy) when last painted
+        self._cache_key: tuple[int, float, float, float, float, float, float] | None = None
         self._bounds_version = -1
         self._bounds = QtCore.QRectF()
         self.last_visible: Visible | None = None
@@ -130,10 +131,10 @@ class StoreItem(pg.GraphicsObject):
             return True
         return False
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt API)
+    def boundingRect(self) -> QtCore.QRectF:
         return QtCore.QRectF(self._bounds)
 
-    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):  # noqa: N802, ANN001 (pyqtgraph API)
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange=None):
         if not len(self.store):
             return None
         b = self._bounds
@@ -175,7 +176,7 @@ class StoreItem(pg.GraphicsObject):
     # Shared pixel geometry of one column per candle: (left, width, wick_x) arrays.
     def _columns(self, vis: Visible, sx: float, dx: float, x0_dev: float) -> tuple[np.ndarray, int, np.ndarray]:
         if vis.merged:
-            left = np.floor(x0_dev) + vis.keys  # type: ignore[operator]
+            left = np.floor(x0_dev) + vis.keys
             return left, 1, left + 0.5
         iv = self.store.interval_ms
         w = int(max(1, round(iv * sx * 0.7)))

@@ -39,6 +39,7 @@ class CandlestickItem(StoreItem):
         y_hi = np.round(v[HIGH] * sy + dy)
         y_lo = np.maximum(np.round(v[LOW] * sy + dy), y_hi + 1)
         draw_bodies = w >= 2
+        top = height = np.empty(0)  # set when the bodies are drawn
         if draw_bodies:
             y_o = np.round(v[OPEN] * sy + dy)
             y_c = np.round(v[CLOSE] * sy + dy)

@@ -32,7 +32,7 @@ def synth_candles(n: int, seed: int = 1, interval_ms: int = MINUTE, start: float
     return {"ts": ts, "open": open_, "high": high, "low": low, "close": close, "volume": volume}
 
 
-def build_demo_chart(theme_name: str = "dark", n: int = 5000):  # noqa: ANN201
+def build_demo_chart(theme_name: str = "dark", n: int = 5000):
     from .theme import THEMES
     from .widget import ChartWidget, PriceLine
 
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     timer = QtCore.QTimer()
     timer.timeout.connect(tick)
     timer.start(100)
-    return app.exec()
+    return int(app.exec())
 
 
 if __name__ == "__main__":

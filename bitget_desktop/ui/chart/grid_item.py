@@ -16,6 +16,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from .theme import ChartTheme
 
 # Below everything the ViewBox shows (its childGroup sits at z 0), above its (unused) background item.
+# Tick values per level, keyed by (id of the axis, low, high, length in pixels); shareable between panes.
+TickCache = dict[tuple[int, float, float, float], list[list[float]]]
+
 GRID_Z = -1e5
 
 
@@ -37,10 +40,10 @@ class GridItem(QtWidgets.QGraphicsObject):
     """
 
     def __init__(self, vb: pg.ViewBox, x_axis: pg.AxisItem | None, y_axis: pg.AxisItem | None,
-                 theme: ChartTheme, tick_cache: dict | None = None) -> None:
+                 theme: ChartTheme, tick_cache: TickCache | None = None) -> None:
         super().__init__()
         # tick values per (axis, range, length), shareable: the panes of one chart share the time axis
-        self._tick_cache: dict[tuple[int, float, float, float], list[list[float]]] = (
+        self._tick_cache: TickCache = (
             {} if tick_cache is None else tick_cache
         )
         self.vb = vb
@@ -49,7 +52,7 @@ class GridItem(QtWidgets.QGraphicsObject):
         self.setZValue(GRID_Z)
         self.setParentItem(vb)
         self._rect = QtCore.QRectF()
-        self._key: tuple | None = None
+        self._key: tuple[float, float, float, float, float, float] | None = None  # (x0, x1, y0, y1, w, h)
         self._levels: list[tuple[QtGui.QBrush, list[QtCore.QRectF]]] = []
         self.set_theme(theme)
         vb.sigRangeChanged.connect(self._changed)
@@ -81,7 +84,7 @@ class GridItem(QtWidgets.QGraphicsObject):
     def _changed(self, *args: object) -> None:
         self.update()
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt API)
+    def boundingRect(self) -> QtCore.QRectF:
         return QtCore.QRectF(self._rect)
 
     def _ticks(self, axis: pg.AxisItem | None, lo: float, hi: float, length: float) -> list[list[float]]:
@@ -120,7 +123,7 @@ class GridItem(QtWidgets.QGraphicsObject):
             for level, values in enumerate(self._ticks(self.y_axis, y0, y1, h)):
                 out = []
                 for v in values:
-                    py = int(round((y1 - v) * sy))
+                    py = round((y1 - v) * sy)
                     if 0 <= py < h and py not in seen:
                         seen.add(py)
                         out.append(QtCore.QRectF(0.0, py, w, 1.0))
@@ -132,7 +135,7 @@ class GridItem(QtWidgets.QGraphicsObject):
             for level, values in enumerate(self._ticks(self.x_axis, x0, x1, w)):
                 out = []
                 for v in values:
-                    px = int(round((v - x0) * sx))
+                    px = round((v - x0) * sx)
                     if 0 <= px < w and px not in seen:
                         seen.add(px)
                         out.append(QtCore.QRectF(px, 0.0, 1.0, h))

@@ -127,7 +127,7 @@ def macd(
     return line, sig, line - sig
 
 
-def tail_recompute(func, x: np.ndarray, out: np.ndarray, changed_from: int, warmup: int) -> None:  # noqa: ANN001
+def tail_recompute(func, x: np.ndarray, out: np.ndarray, changed_from: int, warmup: int) -> None:
     """Recompute ``out[changed_from:] = func(x)[changed_from:]`` looking only at ``warmup`` earlier values.
 
     Exact for window indicators (SMA, Bollinger) when ``warmup`` >= the window; for recursive ones (EMA, RSI,

@@ -35,7 +35,8 @@ class SeriesLineItem(pg.GraphicsObject):
         self._pen = pen(color, width)
         self._rect = QtCore.QRectF()
         self._path: QtGui.QPainterPath | None = None
-        self._key: tuple | None = None
+        # (store version, x0, x1, sx, dx, sy, dy) when last painted
+        self._key: tuple[int, float, float, float, float, float, float] | None = None
         self._step = 1  # thinning step of the drawn path
 
     def set_color(self, color: str) -> None:
@@ -76,7 +77,7 @@ class SeriesLineItem(pg.GraphicsObject):
             return
         self.update()
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+    def boundingRect(self) -> QtCore.QRectF:
         return QtCore.QRectF(self._rect)
 
     def paint(self, p: QtGui.QPainter, *args: object) -> None:
@@ -114,4 +115,5 @@ class SeriesLineItem(pg.GraphicsObject):
         idx = slice(i0, i1, step)
         xs = (st.ts[idx] + st.interval_ms * 0.5) * (sx / 1000.0) + dx
         ys = vals[idx] * sy + dy
-        return fn.arrayToQPath(xs, ys, connect="finite")
+        path: QtGui.QPainterPath = fn.arrayToQPath(xs, ys, connect="finite")
+        return path

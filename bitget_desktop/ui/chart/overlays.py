@@ -37,7 +37,7 @@ class IndicatorTrack:
         if not self.outputs or len(self.outputs[0]) < n:
             cap = max(64, 2 * n)
             grown = [np.full(cap, np.nan) for _ in range(self.n_outputs)]
-            for old, new in zip(self.outputs, grown):
+            for old, new in zip(self.outputs, grown, strict=False):
                 new[: self.size] = old[: self.size]
             self.outputs = grown
             # fall through: values beyond the old size are recomputed below
@@ -47,7 +47,7 @@ class IndicatorTrack:
         res = self.func(close[s:n])
         if changed_from == 0:
             self.lo, self.hi = np.inf, -np.inf
-        for out, r in zip(self.outputs, res):
+        for out, r in zip(self.outputs, res, strict=False):
             fresh = r[changed_from - s :]
             out[changed_from:n] = fresh
             finite = fresh[np.isfinite(fresh)]

@@ -123,7 +123,8 @@ class CandleStore:
         return self._base.vv
 
     def column(self, index: int) -> np.ndarray:
-        return self._base.vv[index]
+        col: np.ndarray = self._base.vv[index]
+        return col
 
     @property
     def interval_ms(self) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import overlays
 from .candle_item import CandlestickItem
-from .grid_item import GridItem
+from .grid_item import GridItem, TickCache
 from .line_item import SeriesLineItem
 from .store import CandleStore
 from .theme import DARK, ChartTheme
@@ -106,7 +106,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         self.volume = VolumeItem(self.store, theme)
         self.price_plot.addItem(self.candles)
         self.volume_plot.addItem(self.volume)
-        self._tick_cache: dict = {}
+        self._tick_cache: TickCache = {}
         self._grids: dict[str, GridItem] = {
             "price": GridItem(self.price_vb, self.date_axis, self.price_plot.getAxis("right"), theme, self._tick_cache),
             "volume": GridItem(
@@ -215,7 +215,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             label.setColor(theme.foreground)
             label.fill = pg.mkBrush(backdrop)
             label.update()
-        for i, (track, items) in enumerate(self._tracks):
+        for i, (_track, items) in enumerate(self._tracks):
             for item in items:
                 item.set_color(theme.overlay[i % len(theme.overlay)])
         self._apply_order_lines()
@@ -285,7 +285,8 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         if n_s == 0 and n_c == 0:
             return "none"
         cols = [np.asarray(getattr(series, name)) for name in ("open", "high", "low", "close", "volume")]
-        self.set_data(s_ts, *cols, keep_view=True)
+        open_, high, low, close, volume = cols
+        self.set_data(s_ts, open_, high, low, close, volume, keep_view=True)
         return "reloaded"
 
     def append(self, ts: int, o: float, h: float, l: float, c: float, v: float) -> None:
@@ -327,7 +328,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         # pyqtgraph's GraphicsView.close() clears the scene (deleting our items): stop drawing first.
         self._closed = True
         self._timer.stop()
-        return super().close()
+        return bool(super().close())
 
     def _schedule(self) -> None:
         if not self._closed and not self._timer.isActive():
@@ -341,7 +342,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         full, changed = self._full_change, self._changed_from
         self._full_change, self._changed_from = False, None
         if full or changed is not None:
-            for track, items in self._tracks:
+            for track, _items in self._tracks:
                 track.recompute(self.store, None if full else changed)
             self.candles.data_changed(from_index=None if full else changed)
             self.volume.data_changed(from_index=None if full else changed)
@@ -495,7 +496,7 @@ class ChartWidget(pg.GraphicsLayoutWidget):
         return self._loading
 
     # ----- keyboard ------------------------------------------------------------------------------------------
-    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
         try:
             self._on_key(ev)
         except Exception:  # an exception escaping a Qt virtual aborts the process; log it instead
@@ -747,7 +748,9 @@ class ChartWidget(pg.GraphicsLayoutWidget):
             self.volume_plot.showAxis("bottom")
         if name is None:
             return None
-        track = {"rsi": overlays.rsi_track, "macd": overlays.macd_track}[name.lower()]()
+        factories: dict[str, Callable[[], overlays.IndicatorTrack]] = {"rsi": overlays.rsi_track,
+                                                                        "macd": overlays.macd_track}
+        track = factories[name.lower()]()
         self.volume_plot.hideAxis("bottom")
         axis = pg.DateAxisItem(orientation="bottom", utcOffset=0 if self.utc else None)
         self.lower_plot = self.addPlot(row=2, col=0, axisItems={"bottom": axis})

@@ -1,4 +1,5 @@
-"""Qt table models: thin adapters over the session's plain state (book, trades, orders, fills, positions, balances, symbols)."""
+"""Qt table models: thin adapters over the session's plain state (book, trades, orders, fills, positions, balances,
+symbols)."""
 
 from bitget_desktop.ui.models.blotter import (
     BalancesModel,

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from bitget_desktop.domain.market import Instrument
+from bitget_desktop.domain.trading import Balance, FuturesAccount
 from bitget_desktop.ui.models.records import Column, RecordTableModel, fmt_decimal, fmt_ms
 from bitget_desktop.ui.trading.numbers import coin_places, fmt_down
 
@@ -72,15 +74,15 @@ def _order_kind(o: Any) -> str:
     return text
 
 
-def _price(value: Decimal | None, inst: Any) -> str:
+def _price(value: Decimal | None, inst: Instrument | None) -> str:
     return fmt_decimal(value, inst.price_places if inst is not None and value is not None else None)
 
 
-def _size(value: Decimal | None, inst: Any) -> str:
+def _size(value: Decimal | None, inst: Instrument | None) -> str:
     return fmt_decimal(value, inst.size_places if inst is not None and value is not None else None)
 
 
-def _coin(value: Decimal | None, inst: Any, coin: str | None) -> str:
+def _coin(value: Decimal | None, inst: Instrument | None, coin: str | None) -> str:
     """A fee, PnL or margin amount at its coin's precision, with the coin when known."""
     if value is None:
         return ""
@@ -89,11 +91,11 @@ def _coin(value: Decimal | None, inst: Any, coin: str | None) -> str:
     return f"{text} {coin}" if coin else text
 
 
-def _margin_coin(rec: Any, inst: Any) -> str | None:
+def _margin_coin(rec: Any, inst: Instrument | None) -> str | None:
     return getattr(rec, "margin_coin", None) or (inst.margin_coin or inst.quote_coin if inst is not None else None)
 
 
-def _order_size(o: Any, inst: Any) -> str:
+def _order_size(o: Any, inst: Instrument | None) -> str:
     if inst is not None and not inst.product_type.is_futures and _value(o.order_type) == "market" \
             and _value(o.side) == "buy":
         return _coin(o.size, inst, inst.quote_coin)  # a spot market buy is sized in quote
@@ -202,7 +204,7 @@ _PROTECTION_TIP = ("The position's take-profit / stop-loss trigger orders on the
                    "the opening order's presets are known so far, \"+n\" for further partial TP/SL orders")
 
 
-def _protection_text(protection: Any, which: str, inst: Any) -> str:
+def _protection_text(protection: Any, which: str, inst: Instrument | None) -> str:
     """The first TP (or SL) price at the instrument's precision, "+n" for more, "(preset)" when not yet confirmed."""
     prices = getattr(protection, which, ()) if protection is not None else ()
     if not prices:
@@ -218,11 +220,11 @@ def _protection_text(protection: Any, which: str, inst: Any) -> str:
 _STABLE = ("USDT", "USDC", "USD", "BUSD", "DAI")
 
 
-def _balance(b: Any, value: Decimal | None) -> str:
+def _balance(b: Balance | FuturesAccount, value: Decimal | None) -> str:
     """A balance never shown larger than it is: cents for a stablecoin, at most 8 decimals for a coin."""
     if value is None:
         return ""
-    coin = getattr(b, "margin_coin", None) or getattr(b, "coin", "")
+    coin = b.margin_coin if isinstance(b, FuturesAccount) else b.coin
     if coin.upper() in _STABLE:
         return fmt_down(value, 2)
     return fmt_decimal(Decimal(fmt_down(value, 8)))

@@ -10,6 +10,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from bitget_desktop.domain.market import Instrument
+
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -64,7 +66,7 @@ class RecordTableModel(QAbstractTableModel):
         self._records: list[Any] = []
         self._key = key
         # key "PRODUCT_TYPE:SYMBOL" -> Instrument (or None): numbers are shown at their instrument's precision
-        self.instrument_of: Callable[[str], Any] = lambda _key: None
+        self.instrument_of: Callable[[str], Instrument | None] = lambda _key: None
         self.up_colour = QColor("#1a9e5a")
         self.down_colour = QColor("#d64545")
 
@@ -98,7 +100,7 @@ class RecordTableModel(QAbstractTableModel):
     def clear(self) -> None:
         self.set_records([])
 
-    def _instrument(self, rec: Any) -> Any:
+    def _instrument(self, rec: Any) -> Instrument | None:
         pt, symbol = getattr(rec, "product_type", None), getattr(rec, "symbol", None)
         if pt is None or symbol is None:
             return None

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
 
+from bitget_desktop.domain.market import Instrument, Ticker
 from bitget_desktop.ui.models.records import SORT_ROLE, Column, RecordTableModel, fmt_decimal
 
 
-def symbol_key(inst: Any) -> str:
+def symbol_key(inst: Instrument) -> str:
     """The settings spelling of an instrument: 'SPOT:BTCUSDT', 'USDT-FUTURES:BTCUSDT'."""
     return f"{inst.product_type}:{inst.symbol}"
 
 
-def _market(inst: Any) -> str:
+def _market(inst: Instrument) -> str:
     return "Spot" if str(inst.product_type) == "SPOT" else "Perp"
 
 
-def _change(ticker: Any) -> Decimal | None:
+def _change(ticker: Ticker | None) -> Decimal | None:
     if ticker is None or not ticker.open_24h:
         return None
     return (ticker.last - ticker.open_24h) / ticker.open_24h * 100
@@ -29,9 +30,9 @@ def _change(ticker: Any) -> Decimal | None:
 class SymbolsModel(RecordTableModel):
     """Rows are instruments; tickers are joined in by `update_tickers` (only changed rows repaint)."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(key=symbol_key, parent=parent)
-        self._tickers: dict[str, Any] = {}
+        self._tickers: dict[str, Ticker] = {}
         self._rows: dict[str, int] = {}
         self.columns = (
             Column("Symbol", lambda i: i.symbol),
@@ -45,21 +46,21 @@ class SymbolsModel(RecordTableModel):
                    numeric=True, sort=lambda i: getattr(self._tickers.get(symbol_key(i)), "quote_volume", 0) or 0),
         )
 
-    def _last(self, inst: Any) -> Decimal | None:
+    def _last(self, inst: Instrument) -> Decimal | None:
         t = self._tickers.get(symbol_key(inst))
         return None if t is None else t.last
 
-    def set_records(self, records: Any) -> None:
+    def set_records(self, records: Sequence[Any]) -> None:
         super().set_records(records)
         self._rows = {symbol_key(r): i for i, r in enumerate(self._records)}
 
     def find(self, key: str) -> int:
         return self._rows.get(key, -1)
 
-    def ticker(self, key: str) -> Any:
+    def ticker(self, key: str) -> Ticker | None:
         return self._tickers.get(key)
 
-    def update_tickers(self, tickers: Iterable[Any]) -> None:
+    def update_tickers(self, tickers: Iterable[Ticker]) -> None:
         rows: list[int] = []
         for t in tickers:
             key = f"{t.product_type}:{t.symbol}"
@@ -94,7 +95,7 @@ def _compact(value: Decimal | None) -> str:
 class SymbolFilterModel(QSortFilterProxyModel):
     """Case-insensitive search over symbol and coins; an optional market filter ("Spot" / "Perp")."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._text = ""
         self._market: str | None = None

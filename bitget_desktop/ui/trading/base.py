@@ -45,7 +45,7 @@ from bitget_desktop.ui.trading.model import (
     snap_field,
 )
 from bitget_desktop.ui.trading.numbers import coin_places, fmt, fmt_size
-from bitget_desktop.ui.trading.widgets import reserve_lines
+from bitget_desktop.ui.trading.widgets import AmountField, Segmented, reserve_lines
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,11 @@ class TicketBase(QWidget):
     order_state = Signal(str, str, str)  # client_oid, state, text shown
     ack_shown = Signal(str, str)  # client_oid, order_id: the acknowledgement is on screen
     busy_changed = Signal(bool)
+
+    # Built by each subclass, used by the shared code below.
+    kind: Segmented[OrderType]
+    price: AmountField
+    _touched: set[str]
 
     def __init__(self, desk: OrderDesk | None = None, *, confirm: bool = False, live: bool = False,
                  fat_finger_pct: Decimal | None = DEFAULT_FAT_FINGER_PCT, parent: QWidget | None = None) -> None:
@@ -134,8 +139,9 @@ class TicketBase(QWidget):
             self._show("", "", "")
         self.revalidate()
 
-    def revalidate(self) -> None:
-        """Re-check the fields; subclasses implement it."""
+    def revalidate(self, *, show_all: bool = False) -> TicketResult | None:
+        """Re-check the fields and show their errors (all of them with `show_all`); subclasses implement it."""
+        return None
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str = "") -> asyncio.Task[Any] | None:
         return self._tasks.spawn(coro, name)

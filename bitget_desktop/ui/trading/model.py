@@ -6,9 +6,9 @@ domain ``OrderRequest`` built by ``OrderRequest.build(..., strict=True)`` ever l
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Mapping
 
 from bitget_desktop.domain.market import Instrument
 from bitget_desktop.domain.trading import (
@@ -493,9 +493,8 @@ def link_fields(inst: Instrument, edited: str, price: str, size: str, total: str
     if edited == "size" or (edited == "price" and anchor == "size"):
         if p is not None and s is not None:
             out["total"] = _total_text(inst, p * s)
-    elif edited == "total" or (edited == "price" and anchor == "total"):
-        if p is not None and t is not None:
-            out["size"] = fmt(inst.snap_size(t / p))
+    elif (edited == "total" or (edited == "price" and anchor == "total")) and p is not None and t is not None:
+        out["size"] = fmt(inst.snap_size(t / p))
     return out
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import ROUND_DOWN, Context, Decimal, InvalidOperation
-from typing import Any
+
+from bitget_desktop.domain.market import Instrument
 
 __all__ = ["FieldError", "parse_amount", "fmt", "fmt_down", "fmt_size", "coin_places", "MAX_INPUT_CHARS", "MAX_VALUE"]
 
@@ -125,12 +126,12 @@ def fmt_down(value: Decimal | None, places: int) -> str:
 QUOTE_DISPLAY_PLACES = 4  # fees and PnL in a quote or margin coin: enough for a fee on the smallest order
 
 
-def coin_places(inst: Any, coin: str | None) -> int:
+def coin_places(inst: Instrument | None, coin: str | None) -> int:
     """Decimals an amount of ``coin`` is shown with on ``inst``: its size precision for the base coin; for the quote
     or margin coin (fees, PnL) the quote precision when the exchange gives it, at most QUOTE_DISPLAY_PLACES."""
     if inst is None:
         return QUOTE_DISPLAY_PLACES
     if coin and coin == inst.base_coin:
         return int(inst.size_places)
-    quote = inst.quote_places if getattr(inst, "quote_places", None) is not None else QUOTE_DISPLAY_PLACES
+    quote = inst.quote_places if inst.quote_places is not None else QUOTE_DISPLAY_PLACES
     return min(int(quote), QUOTE_DISPLAY_PLACES)

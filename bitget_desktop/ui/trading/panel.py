@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QPoint, Qt, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QScrollArea, QTabWidget, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QScrollArea, QTabWidget, QWidget
 
-from bitget_desktop.domain.market import Instrument
+from bitget_desktop.domain.market import Instrument, Ticker
+from bitget_desktop.domain.trading import Position
 from bitget_desktop.ui.trading.model import DEFAULT_FAT_FINGER_PCT, MarketState, quiet_amount
 from bitget_desktop.ui.trading.perp_ticket import PerpTicket
 from bitget_desktop.ui.trading.positions import PositionActions, install_position_menu
 from bitget_desktop.ui.trading.spot_ticket import SpotTicket
 from bitget_desktop.ui.trading.widgets import ticket_style
+
+if TYPE_CHECKING:
+    from bitget_desktop.settings import Settings
+    from bitget_desktop.ui.session import Session
 
 CANCEL_ALL_KEYS = "Ctrl+Shift+X"
 
@@ -31,14 +37,14 @@ def _scrolled(widget: QWidget) -> QScrollArea:
 class TradingPanel(QTabWidget):
     """Spot and USDT-M perp tickets following the session's symbol; `set_price` routes book/chart clicks."""
 
-    def __init__(self, session: Any = None, *, settings: Any = None, theme_mode: str = "system",
+    def __init__(self, session: Session | None = None, *, settings: Settings | None = None, theme_mode: str = "system",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tradingPanel")
         self.setDocumentMode(True)
         self.settings = settings
-        self.session: Any = None
-        self.actions: PositionActions | None = None
+        self.session: Session | None = None
+        self.position_actions: PositionActions | None = None
         self._connections: list[tuple[Any, Any]] = []
         self.spot = SpotTicket()
         self.perp = PerpTicket()
@@ -62,7 +68,7 @@ class TradingPanel(QTabWidget):
         return self.perp if self.currentIndex() == 1 else self.spot
 
     # -- session ------------------------------------------------------------------------------------------------
-    def bind(self, session: Any) -> None:
+    def bind(self, session: Session | None) -> None:
         """Trade through `session`'s OrderDesk and show its account state; None unbinds (order entry disabled)."""
         for sig, slot in self._connections:
             try:
@@ -85,7 +91,7 @@ class TradingPanel(QTabWidget):
         for t in self.tickets:
             t.confirm, t.live, t.fat_finger_pct = confirm, live, fat
             t.set_desk(session.desk)
-        self.actions = PositionActions.for_session(session, self)
+        self.position_actions = PositionActions.for_session(session, self)
         for sig, slot in (
             (session.symbol_changed, self._on_symbol),
             (session.tickers_changed, self._on_tickers),
@@ -103,6 +109,8 @@ class TradingPanel(QTabWidget):
     def _counterpart(self, inst: Instrument) -> Instrument | None:
         """The same coin on the other market (BTCUSDT spot <-> BTCUSDT perp), if listed."""
         s = self.session
+        if s is None:
+            return None
         if inst.product_type.is_futures:
             return s.instruments.get(f"SPOT:{inst.symbol}")
         return s.instruments.get(f"{s.futures_type.value}:{inst.symbol}")
@@ -127,12 +135,14 @@ class TradingPanel(QTabWidget):
         if self.session is not None and self.session.status == "ready" and self.session.instrument is not None:
             self._on_symbol(self.session.instrument)
 
-    def _on_tickers(self, tickers: list[Any]) -> None:
+    def _on_tickers(self, tickers: list[Ticker]) -> None:
         for t in tickers:
             self.spot.set_ticker(t)
             self.perp.set_ticker(t)
 
     def _on_book(self) -> None:
+        if self.session is None:
+            return
         book, inst = self.session.book, self.session.instrument
         if book is None or inst is None:
             return
@@ -144,7 +154,8 @@ class TradingPanel(QTabWidget):
                                         mark=m.mark)
 
     def _on_balances(self) -> None:
-        self.spot.set_balances(self.session.state.balances.values())
+        if self.session is not None:
+            self.spot.set_balances(self.session.state.balances.values())
         self.perp.show_state()
 
     def _on_positions(self) -> None:
@@ -156,7 +167,7 @@ class TradingPanel(QTabWidget):
         """A price clicked on the book or the chart goes to the ticket on show."""
         self.current_ticket().set_price(price)
 
-    def limit_price_for(self, pos: Any) -> Decimal | None:
+    def limit_price_for(self, pos: Position) -> Decimal | None:
         """The perp ticket's limit price, for closing ``pos`` at limit from the blotter (None unless valid)."""
         inst = self.perp.instrument
         price = quiet_amount(self.perp.price.text())
@@ -164,9 +175,9 @@ class TradingPanel(QTabWidget):
             return None
         return price
 
-    def install_position_menu(self, view: Any) -> Any:
+    def install_position_menu(self, view: QAbstractItemView) -> Callable[[QPoint], QMenu | None]:
         """Close / Close limit / Reverse as a context menu on a positions table (the blotter's)."""
-        return install_position_menu(view, lambda: self.actions, self.limit_price_for)
+        return install_position_menu(view, lambda: self.position_actions, self.limit_price_for)
 
     def cancel_all(self) -> None:
         """The hotkey: cancel every open order of both tickets' symbols."""

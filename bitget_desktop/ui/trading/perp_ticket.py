@@ -4,8 +4,9 @@ for the mode, preset TP/SL, a preview of what the order does, and Close / Revers
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -116,9 +117,9 @@ class PerpTicket(TicketBase):
         self.preview_intent: Intent = Intent.BUY
         self._touched: set[str] = set()
         self.refreshes = 0
-        self.actions = PositionActions(desk, lambda p: self.instrument, parent=self)
-        self.actions.done.connect(lambda text: self._after_action("position-action", text))
-        self.actions.failed.connect(lambda text: self._after_action("rejected", text))
+        self.position_actions = PositionActions(desk, lambda p: self.instrument, parent=self)
+        self.position_actions.done.connect(lambda text: self._after_action("position-action", text))
+        self.position_actions.failed.connect(lambda text: self._after_action("rejected", text))
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
@@ -187,12 +188,12 @@ class PerpTicket(TicketBase):
         lay.addWidget(self.available_label)
 
         self.price = AmountField("price", "USDT", "price", self)
-        self.size = AmountField("size", "BTC", "size", self)
+        self.size_field = AmountField("size", "BTC", "size", self)
         self.take_profit = AmountField("take_profit", "USDT", "optional", self)
         self.stop_loss = AmountField("stop_loss", "USDT", "optional", self)
-        self._fields = {"price": self.price, "size": self.size, "take_profit": self.take_profit,
+        self._fields = {"price": self.price, "size": self.size_field, "take_profit": self.take_profit,
                         "stop_loss": self.stop_loss}
-        rows = (("Price", self.price), ("Size", self.size), ("Take profit", self.take_profit),
+        rows = (("Price", self.price), ("Size", self.size_field), ("Take profit", self.take_profit),
                 ("Stop loss", self.stop_loss))
         lay.addLayout(self._field_grid((QLabel(label, self), fld) for label, fld in rows))
         lay.addLayout(self._pct_slider_row("Share of the available margin at the chosen leverage"))
@@ -234,11 +235,10 @@ class PerpTicket(TicketBase):
         self.margin_toggle.changed.connect(self._on_margin_clicked)
         self.leverage_set.clicked.connect(self._on_leverage_clicked)
         self.leverage_spin.valueChanged.connect(lambda _v: self._on_leverage_typed())
-        self.kind.changed.connect(lambda _v: (self.input_changed(), self._on_kind()))
+        self.kind.changed.connect(self._on_user_kind)
         self.tif.activated.connect(lambda _i: self.input_changed())
         self.tif.currentIndexChanged.connect(lambda _i: self.revalidate())
-        self.reduce_only.toggled.connect(lambda _c: (self.input_changed(),
-                                                     self._set_preview_intent(self.preview_intent)))
+        self.reduce_only.toggled.connect(self._on_reduce_only)
         for f in self._fields.values():
             f.edited.connect(self._on_edited)
             f.finished.connect(self._on_finished)
@@ -257,7 +257,7 @@ class PerpTicket(TicketBase):
         self.intent_buttons[intent] = b
         return b
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         """Hovering or focusing an intent button previews that intent."""
         if event.type() in (QEvent.Type.Enter, QEvent.Type.FocusIn):
             for intent, b in self.intent_buttons.items():
@@ -267,7 +267,7 @@ class PerpTicket(TicketBase):
 
     # -- external inputs --------------------------------------------------------------------------------------
     def set_desk(self, desk: OrderDesk | None) -> None:
-        self.actions.desk = desk
+        self.position_actions.desk = desk
         super().set_desk(desk)
 
     def _forget_account(self) -> None:
@@ -300,7 +300,7 @@ class PerpTicket(TicketBase):
         coin = inst.margin_coin or inst.quote_coin
         for f in (self.price, self.take_profit, self.stop_loss):
             f.set_unit(inst.quote_coin)
-        self.size.set_unit(inst.base_coin)
+        self.size_field.set_unit(inst.base_coin)
         self.leverage_spin.setMinimum(max(1, inst.min_leverage))
         self.leverage_max.setText(f"max {max(inst.max_leverage, inst.min_leverage, 1)}x")
         self.leverage_max.setToolTip(f"{inst.symbol} allows {inst.min_leverage}x to {inst.max_leverage}x")
@@ -547,7 +547,7 @@ class PerpTicket(TicketBase):
             return
         price = quiet_amount(self.price.text()) if self.kind.value() is OrderType.LIMIT else self.market.reference
         text = perp_pct_size(inst, value, price, self.available, self.leverage_spin.value())
-        self.size.set_text(text)
+        self.size_field.set_text(text)
         self._touched.add("size")
         self.revalidate()
 
@@ -563,6 +563,14 @@ class PerpTicket(TicketBase):
         return self._effective_intent(intent or self.preview_intent) in (
             Intent.OPEN_LONG, Intent.BUY, Intent.CLOSE_SHORT, Intent.BUY_REDUCE)
 
+    def _on_user_kind(self, _value: object) -> None:
+        self.input_changed()
+        self._on_kind()
+
+    def _on_reduce_only(self, _checked: bool) -> None:
+        self.input_changed()
+        self._set_preview_intent(self.preview_intent)
+
     def _set_preview_intent(self, intent: Intent) -> None:
         self.preview_intent = intent
         self.revalidate()
@@ -570,8 +578,8 @@ class PerpTicket(TicketBase):
     def inputs(self, intent: Intent) -> PerpInputs:
         limit = self.kind.value() is OrderType.LIMIT  # time in force is a limit order's; a market order goes GTC
         force = TimeInForce(self.tif.currentData()) if limit else TimeInForce.GTC
-        return PerpInputs(self._effective_intent(intent), self.kind.value(), force,  # type: ignore
-                          self.price.text(), self.size.text(), self.take_profit.text(), self.stop_loss.text())
+        return PerpInputs(self._effective_intent(intent), self.kind.value(), force,
+                          self.price.text(), self.size_field.text(), self.take_profit.text(), self.stop_loss.text())
 
     def context(self) -> PerpContext:
         assert self.instrument is not None
@@ -632,9 +640,9 @@ class PerpTicket(TicketBase):
             return
         for p in sorted(self.positions, key=lambda p: p.hold_side.value):
             row = PositionRow(p, inst, self.positions_box)
-            row.close_market.clicked.connect(lambda _=False, pos=p: self.actions.close(pos))
+            row.close_market.clicked.connect(lambda _=False, pos=p: self.position_actions.close(pos))
             row.close_limit.clicked.connect(lambda _=False, pos=p: self._close_limit(pos))
-            row.reverse.clicked.connect(lambda _=False, pos=p: self.actions.reverse(pos))
+            row.reverse.clicked.connect(lambda _=False, pos=p: self.position_actions.reverse(pos))
             self.positions_layout.addWidget(row)
             self.position_rows.append(row)
 
@@ -644,7 +652,7 @@ class PerpTicket(TicketBase):
             self._touched.add("price")
             self.price.set_error("enter the limit price to close at")
             return
-        self.actions.close(pos, price)
+        self.position_actions.close(pos, price)
 
     def _after_action(self, state: str, text: str) -> None:
         self._show("", state, text)

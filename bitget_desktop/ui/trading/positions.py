@@ -1,13 +1,15 @@
-"""Position actions the blotter and the perp ticket offer: Close (market or limit) and Reverse, through the OrderDesk."""
+"""Position actions the blotter and the perp ticket offer: Close (market or limit) and Reverse, through the
+OrderDesk."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QAbstractProxyModel, QObject, QPoint, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QMenu
 
 from bitget_desktop.domain.errors import BitgetError
 from bitget_desktop.domain.market import Instrument
@@ -16,6 +18,9 @@ from bitget_desktop.terminal.desk import NOT_SENT, REJECTED, OrderDesk
 from bitget_desktop.terminal.tasks import TaskSet
 from bitget_desktop.ui.trading.base import describe_bitget_error
 from bitget_desktop.ui.trading.numbers import fmt, fmt_size
+
+if TYPE_CHECKING:
+    from bitget_desktop.ui.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +41,10 @@ class PositionActions(QObject):
         self._tasks = TaskSet("position-actions")
 
     @classmethod
-    def for_session(cls, session: Any, parent: QObject | None = None) -> PositionActions:
+    def for_session(cls, session: Session, parent: QObject | None = None) -> PositionActions:
         """Actions over a ui.session.Session: its desk and its instruments."""
         def lookup(pos: Position) -> Instrument | None:
-            inst: Instrument | None = session.instruments.get(f"{pos.product_type.value}:{pos.symbol}")
-            return inst
+            return session.instruments.get(f"{pos.product_type.value}:{pos.symbol}")
 
         return cls(session.desk, lookup, parent=parent)
 
@@ -91,23 +95,21 @@ class PositionActions(QObject):
         return True
 
 
-def install_position_menu(view: Any, actions: Callable[[], PositionActions | None],
-                          limit_price: Callable[[Position], Decimal | None] | None = None) -> Any:
+def install_position_menu(view: QAbstractItemView, actions: Callable[[], PositionActions | None],
+                          limit_price: Callable[[Position], Decimal | None] | None = None,
+                          ) -> Callable[[QPoint], QMenu | None]:
     """Give a positions table (any QAbstractItemView over a model with `record(row)`, possibly behind a proxy) a
     context menu: Close at market, Close at limit (at ``limit_price(pos)`` when it gives one), Reverse.
 
     ``actions`` is called at click time so the view keeps working across session switches. Returns the menu builder
     (point in viewport coordinates -> QMenu or None) that the right-click uses before popping the menu up.
     """
-    from PySide6.QtCore import QPoint, Qt
-    from PySide6.QtWidgets import QMenu
-
     def record_at(point: QPoint) -> Position | None:
         index = view.indexAt(point)
         if not index.isValid():
             return None
         model = view.model()
-        while hasattr(model, "mapToSource"):
+        while isinstance(model, QAbstractProxyModel):
             index = model.mapToSource(index)
             model = model.sourceModel()
         rec = model.record(index.row()) if hasattr(model, "record") else None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
@@ -60,10 +61,10 @@ class SpotTicket(TicketBase):
         lay.addWidget(self.available)
 
         self.price = AmountField("price", "USDT", "price", self)
-        self.size = AmountField("size", "BTC", "amount", self)
+        self.size_field = AmountField("size", "BTC", "amount", self)
         self.total = AmountField("total", "USDT", "total", self)
         self.price_label, self.size_label, self.total_label = QLabel("Price"), QLabel("Amount"), QLabel("Total")
-        lay.addLayout(self._field_grid(((self.price_label, self.price), (self.size_label, self.size),
+        lay.addLayout(self._field_grid(((self.price_label, self.price), (self.size_label, self.size_field),
                                         (self.total_label, self.total))))
         lay.addLayout(self._pct_slider_row("Share of the available balance: a buy spends quote, a sell sells base",
                                            single_step=5))
@@ -98,7 +99,7 @@ class SpotTicket(TicketBase):
 
         self.side.changed.connect(lambda _v: self._on_user_mode())
         self.kind.changed.connect(lambda _v: self._on_user_mode())
-        for f in (self.price, self.size, self.total):
+        for f in (self.price, self.size_field, self.total):
             f.edited.connect(self._on_edited)
             f.finished.connect(self._on_finished)
         self.slider.valueChanged.connect(self._on_slider)
@@ -116,7 +117,7 @@ class SpotTicket(TicketBase):
         self.instrument = inst
         if changed:
             self.market = MarketState()
-            for f in (self.price, self.size, self.total):
+            for f in (self.price, self.size_field, self.total):
                 f.set_text("")
                 f.set_error(None)
             self._touched.clear()
@@ -126,7 +127,7 @@ class SpotTicket(TicketBase):
             self.slider.blockSignals(False)
             self.pct_label.setText("0%")
         self.price.set_unit(inst.quote_coin)
-        self.size.set_unit(inst.base_coin)
+        self.size_field.set_unit(inst.base_coin)
         self.total.set_unit(inst.quote_coin)
         self.cancel_all_button.setText(f"Cancel all {inst.symbol} orders")
         self._show_market(inst)
@@ -216,10 +217,10 @@ class SpotTicket(TicketBase):
             self.price.set_error(None)
         market_buy = market and side is Side.BUY
         market_sell = market and side is Side.SELL
-        self.size.edit.setEnabled(not market_buy)
+        self.size_field.edit.setEnabled(not market_buy)
         self.total.edit.setEnabled(not market_sell)
         self.total_label.setText("Spend" if market_buy else "Total")
-        self.size.edit.setPlaceholderText("≈ estimate" if market_buy else "amount")
+        self.size_field.edit.setPlaceholderText("≈ estimate" if market_buy else "amount")
         self.total.edit.setPlaceholderText(f"{quote} to spend" if market_buy else ("≈ estimate" if market_sell
                                                                                    else "total"))
         if market_buy:
@@ -253,7 +254,7 @@ class SpotTicket(TicketBase):
         inst = self.instrument
         if inst is None:
             return
-        fld = {"price": self.price, "size": self.size}.get(name)
+        fld = {"price": self.price, "size": self.size_field}.get(name)
         if fld is not None and fld.edit.isEnabled():
             snapped = snap_field(inst, name, fld.text(), buying=self._buying())
             if snapped != fld.text():
@@ -263,7 +264,7 @@ class SpotTicket(TicketBase):
 
     def _ref_price(self) -> Decimal | None:
         if self.kind.value() is OrderType.MARKET:
-            return self.market.taker_price(self.side.value())  # type: ignore[arg-type]
+            return self.market.taker_price(self.side.value())
         return quiet_amount(self.price.text())
 
     def _relink(self, edited: str) -> None:
@@ -272,9 +273,9 @@ class SpotTicket(TicketBase):
             return
         price = self._ref_price()
         price_text = fmt(price) if price is not None else ""
-        out = link_fields(inst, edited, price_text, self.size.text(), self.total.text(), anchor=self._anchor)
+        out = link_fields(inst, edited, price_text, self.size_field.text(), self.total.text(), anchor=self._anchor)
         for name, text in out.items():
-            fld = self.size if name == "size" else self.total
+            fld = self.size_field if name == "size" else self.total
             if name == edited:
                 continue
             fld.set_text(text)
@@ -285,16 +286,16 @@ class SpotTicket(TicketBase):
         self.pct_label.setText(f"{value}%")
         if inst is None:
             return
-        out = spot_pct_fill(inst, value, self.side.value(), self.kind.value(), self._ref_price(),  # type: ignore
+        out = spot_pct_fill(inst, value, self.side.value(), self.kind.value(), self._ref_price(),
                             self.base_available, self.quote_available)
-        if "size" in out and self.size.edit.isEnabled():
-            self.size.set_text(out["size"])
+        if "size" in out and self.size_field.edit.isEnabled():
+            self.size_field.set_text(out["size"])
             self._touched.add("size")
             self._anchor = "size"
         if "total" in out:
             self.total.set_text(out["total"])
             self._touched.add("total")
-            if not self.size.edit.isEnabled():
+            if not self.size_field.edit.isEnabled():
                 self._anchor = "total"
                 self._relink("total")
         if self.kind.value() is OrderType.MARKET and self.side.value() is Side.SELL:
@@ -305,8 +306,8 @@ class SpotTicket(TicketBase):
     def inputs(self) -> SpotInputs:
         limit = self.kind.value() is OrderType.LIMIT  # time in force is a limit order's; a market order goes GTC
         force = TimeInForce(self.tif.currentData()) if limit else TimeInForce.GTC
-        return SpotInputs(self.side.value(), self.kind.value(), force,  # type: ignore[arg-type]
-                          self.price.text(), self.size.text(), self.total.text())
+        return SpotInputs(self.side.value(), self.kind.value(), force,
+                          self.price.text(), self.size_field.text(), self.total.text())
 
     def context(self) -> SpotContext:
         assert self.instrument is not None
@@ -324,7 +325,7 @@ class SpotTicket(TicketBase):
             self.submit.setEnabled(False)
             return None
         errors = dict(result.errors)
-        self._show_field_errors({"price": self.price, "size": self.size, "total": self.total}, errors,
+        self._show_field_errors({"price": self.price, "size": self.size_field, "total": self.total}, errors,
                                 self._touched, show_all or self._refused)
         self.tif_error.setText(errors.get("force", ""))
         self.tif_error.setVisible("force" in errors)

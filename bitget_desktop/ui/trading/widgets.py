@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from bitget_desktop.ui import theme
+
+T = TypeVar("T")
 
 
 def reserve_lines(label: QLabel, lines: int) -> QLabel:
@@ -78,12 +82,13 @@ class AmountField(QWidget):
         return self.error.text() if self.error.isVisibleTo(self) else ""
 
 
-class Segmented(QWidget):
-    """Two or more exclusive checkable buttons (Buy | Sell, Limit | Market, One-way | Hedge)."""
+class Segmented(QWidget, Generic[T]):
+    """Two or more exclusive checkable buttons (Buy | Sell, Limit | Market, One-way | Hedge), each standing for a
+    value of type T."""
 
     changed = Signal(object)  # the value of the checked button
 
-    def __init__(self, options: list[tuple[object, str]], name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, options: list[tuple[T, str]], name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         lay = QHBoxLayout(self)
@@ -91,7 +96,7 @@ class Segmented(QWidget):
         lay.setSpacing(0)
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
-        self.buttons: dict[object, QPushButton] = {}
+        self.buttons: dict[T, QPushButton] = {}
         for i, (value, label) in enumerate(options):
             b = QPushButton(label, self)
             b.setCheckable(True)
@@ -104,20 +109,20 @@ class Segmented(QWidget):
             b.clicked.connect(lambda _=False, v=value: self.changed.emit(v))
         next(iter(self.buttons.values())).setChecked(True)
 
-    def value(self) -> object:
+    def value(self) -> T:
         for v, b in self.buttons.items():
             if b.isChecked():
                 return v
-        return None
+        return next(iter(self.buttons))  # not reached: the group is exclusive and starts with the first checked
 
-    def set_value(self, value: object, *, emit: bool = False) -> None:
+    def set_value(self, value: T, *, emit: bool = False) -> None:
         b = self.buttons.get(value)
         if b is not None and not b.isChecked():
             b.setChecked(True)
             if emit:
                 self.changed.emit(value)
 
-    def button(self, value: object) -> QPushButton:
+    def button(self, value: T) -> QPushButton:
         return self.buttons[value]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bitget_desktop.domain.errors import (
     BadRequest,
@@ -28,6 +28,9 @@ from bitget_desktop.domain.market import ProductType
 from bitget_desktop.exchange.environments import Environment
 from bitget_desktop.exchange.models import AccountFamily, KeyPermissions
 from bitget_desktop.exchange.signing import Credentials
+
+if TYPE_CHECKING:
+    from bitget_desktop.exchange.client import BitgetClient
 
 MAX_CLOCK_OFFSET_MS = 30_000  # Bitget refuses requests whose timestamp is further than this from its clock
 
@@ -159,7 +162,7 @@ async def run_key_check(
     environment: Environment,
     credentials: Credentials,
     *,
-    client_factory: Callable[..., Any] | None = None,
+    client_factory: Callable[..., BitgetClient] | None = None,
     on_step: Callable[[Step], None] = lambda step: None,
 ) -> KeyCheckReport:
     """Run every step against `environment` with `credentials`; stops at the first failure."""

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import html
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -42,6 +43,9 @@ from bitget_desktop.ui.wizard.check import (
     describe_permissions,
     run_key_check,
 )
+
+if TYPE_CHECKING:
+    from bitget_desktop.exchange.client import BitgetClient
 
 log = logging.getLogger(__name__)
 
@@ -154,12 +158,12 @@ class EnvironmentPage(QWizardPage):
         self.url_problem.setText("Give the server's address as http://host:port" if bad else "")
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802 (Qt API)
+    def isComplete(self) -> bool:
         if self.keyring_problem is not None:
             return False
         return not self.custom.isChecked() or self.server() is not None
 
-    def validatePage(self) -> bool:  # noqa: N802 (Qt API)
+    def validatePage(self) -> bool:
         return self.isComplete()
 
 
@@ -208,7 +212,7 @@ class FieldsPage(QWizardPage):
         for sf in (self.secret, self.passphrase):
             sf.textChanged.connect(self._changed)
 
-    def initializePage(self) -> None:  # noqa: N802 (Qt API)
+    def initializePage(self) -> None:
         if not self.name.text().strip():
             self.name.setText(self._wizard.suggest_name())
         if self._wizard.env_page.kind == "custom":
@@ -227,7 +231,7 @@ class FieldsPage(QWizardPage):
             return f"An account named “{name}” already exists; pick another name or edit that account."
         return ""
 
-    def isComplete(self) -> bool:  # noqa: N802 (Qt API)
+    def isComplete(self) -> bool:
         return all((self.name.text().strip(), self.api_key.text().strip(), self.secret.text(),
                     self.passphrase.text())) and not self._name_problem()
 
@@ -284,10 +288,10 @@ class CheckPage(QWizardPage):
         self.report: KeyCheckReport | None = None
         self._task: asyncio.Task[Any] | None = None
 
-    def initializePage(self) -> None:  # noqa: N802 (Qt API)
+    def initializePage(self) -> None:
         self.start_check()
 
-    def cleanupPage(self) -> None:  # noqa: N802 (Qt API)
+    def cleanupPage(self) -> None:
         self.cancel()
 
     def cancel(self) -> None:
@@ -364,7 +368,7 @@ class CheckPage(QWizardPage):
             w.style().unpolish(w)
             w.style().polish(w)
 
-    def isComplete(self) -> bool:  # noqa: N802 (Qt API)
+    def isComplete(self) -> bool:
         r = self.report
         if r is None or not r.passed:
             return False
@@ -395,7 +399,7 @@ class SummaryPage(QWizardPage):
         lay.addWidget(self.error)
         lay.addStretch(1)
 
-    def initializePage(self) -> None:  # noqa: N802 (Qt API)
+    def initializePage(self) -> None:
         wiz = self._wizard
         report = wiz.check.report
         creds = wiz.fields.credentials()
@@ -424,7 +428,7 @@ class SummaryPage(QWizardPage):
             f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows) + "</table>")
         self.error.setText("")
 
-    def validatePage(self) -> bool:  # noqa: N802 (Qt API)
+    def validatePage(self) -> bool:
         try:
             self._wizard.save()
         except KeyringUnavailable as exc:
@@ -447,7 +451,7 @@ class KeyWizard(QWizard):
         parent: QWidget | None = None,
         edit: str | None = None,
         environment_override: Environment | None = None,
-        client_factory: Any = None,
+        client_factory: Callable[..., BitgetClient] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("keyWizard")
@@ -532,6 +536,6 @@ class KeyWizard(QWizard):
         self.check.cancel()
         super().done(result)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.check.cancel()
         super().closeEvent(event)

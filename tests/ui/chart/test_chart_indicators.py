@@ -105,8 +105,8 @@ def test_bollinger(prices) -> None:
     mid, up, lo = ind.bollinger(np.array(prices), 20, 2.0)
     m, s = ref_sma(prices, 20), ref_std(prices, 20)
     close(mid, m)
-    close(up, [a + 2 * b for a, b in zip(m, s)])
-    close(lo, [a - 2 * b for a, b in zip(m, s)])
+    close(up, [a + 2 * b for a, b in zip(m, s, strict=True)])
+    close(lo, [a - 2 * b for a, b in zip(m, s, strict=True)])
 
 
 @pytest.mark.parametrize("n", [2, 14])
@@ -121,11 +121,11 @@ def test_rsi_flat_and_rising() -> None:
 
 def test_macd(prices) -> None:
     line, sig, hist = ind.macd(np.array(prices), 12, 26, 9)
-    ref_line = [a - b for a, b in zip(ref_ema(prices, 12), ref_ema(prices, 26))]
+    ref_line = [a - b for a, b in zip(ref_ema(prices, 12), ref_ema(prices, 26), strict=True)]
     close(line, ref_line)
     ref_sig = [NAN] * 25 + ref_ema(ref_line[25:], 9)
     close(sig, ref_sig)
-    close(hist, [a - b for a, b in zip(ref_line, ref_sig)])
+    close(hist, [a - b for a, b in zip(ref_line, ref_sig, strict=True)])
 
 
 def test_short_inputs_are_all_nan() -> None:

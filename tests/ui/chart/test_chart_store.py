@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as hs
+from hypothesis import given, settings, strategies as hs
 
 from bitget_desktop.ui.chart.bucketing import merge_blocks, merge_runs, pixel_keys
 from bitget_desktop.ui.chart.demo import MINUTE, T0, synth_candles
@@ -155,7 +154,7 @@ def test_append_is_amortised_not_a_copy_per_candle() -> None:
     buffers = set()
     for i in range(20_000):
         st.append(T0 + i * MINUTE, 1.0, 1.0, 1.0, 1.0, 1.0)
-        buffers.add(id(st._base.ts))  # noqa: SLF001 - white-box check of the growth policy
+        buffers.add(id(st._base.ts))
     assert len(buffers) < 15
 
 
@@ -193,7 +192,7 @@ ops = hs.lists(
 @settings(max_examples=30, deadline=None)
 @given(n0=hs.integers(1, 6000), script=ops, width=hs.integers(50, 2000))
 def test_store_matches_rebuild_after_any_sequence(n0, script, width) -> None:
-    st, d = make_store(n0, seed=n0)
+    st, _d = make_store(n0, seed=n0)
     rng = np.random.default_rng(n0)
     for op, k, f in script:
         if op == "append":

@@ -162,7 +162,7 @@ def drag(widget: QtWidgets.QWidget, start: QtCore.QPoint, end: QtCore.QPoint) ->
 def test_follow_live_off_when_dragged_back_on_with_end(chart, data, qtbot) -> None:
     chart.set_series(data)
     assert chart.follow_live
-    x0, x1 = chart.x_range()
+    _x0, x1 = chart.x_range()
     chart.append(int(data["ts"][-1]) + MINUTE, 1.0, 1.0, 1.0, 1.0, 1.0)
     with qtbot.waitSignal(chart.frame_flushed):
         pass
@@ -269,9 +269,9 @@ def test_order_lines_and_last_price_line(chart, data) -> None:
     assert len(chart.order_lines) == 1
     lines = [i for i in chart.price_plot.items if isinstance(i, pg.InfiniteLine) and i.value() == 28_000.0]
     assert len(lines) == 1
-    assert chart._last_line.value() == data["close"][-1]  # noqa: SLF001
+    assert chart._last_line.value() == data["close"][-1]
     chart.set_fills([(int(data["ts"][-5]) + 1000, float(data["close"][-5]), "buy")])
-    assert len(chart._fills.data) == 1  # noqa: SLF001
+    assert len(chart._fills.data) == 1
 
 
 def test_indicators_and_lower_pane(chart, data) -> None:
@@ -321,12 +321,12 @@ def test_sync_from_the_domain_candle_series(chart) -> None:
     assert chart.sync_from(series, ts=series.ts[-2]) == "replaced"
     chart.flush()
     assert chart.store.candle(-2)[4] == 398.5 and chart.store.candle(-1)[4] == 401.0
-    assert series.merge_history([candle(i, "50") for i in range(0, 100)]) == 100
+    assert series.merge_history([candle(i, "50") for i in range(100)]) == 100
     assert chart.sync_from(series) == "prepended"
     assert len(chart.store) == 301 and chart.store.first_ts == series.first_ts
     view = chart.x_range()
     # A different history (here: one candle missing in the middle) reloads and keeps the view.
-    series_hole = CandleSeries([candle(i, "10") for i in range(0, 302) if i != 5])
+    series_hole = CandleSeries([candle(i, "10") for i in range(302) if i != 5])
     assert chart.sync_from(series_hole) == "reloaded"
     assert chart.x_range() == pytest.approx(view)
     np.testing.assert_array_equal(chart.store.ts, series_hole.ts)
@@ -378,7 +378,7 @@ def test_a_live_update_paints_once_and_only_what_changed(chart, data, qtbot) -> 
     regions: list[QtGui.QRegion] = []
 
     class Spy(QtCore.QObject):
-        def eventFilter(self, obj, ev):  # noqa: N802, ANN001
+        def eventFilter(self, obj, ev):
             if ev.type() == QtCore.QEvent.Type.Paint:
                 regions.append(QtGui.QRegion(ev.region()))
             return False

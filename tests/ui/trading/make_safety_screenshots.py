@@ -68,7 +68,7 @@ def save(pixmap: QPixmap, name: str) -> None:
 
 
 async def main(mode: str, hold: float) -> None:
-    async with simulator_panel(mode) as (sim, client, panel):
+    async with simulator_panel(mode) as (_sim, client, panel):
         spot, perp = panel.spot, panel.perp
         await spot.refresh()
         await perp.switch_position_mode(PositionMode.HEDGE)
@@ -79,7 +79,7 @@ async def main(mode: str, hold: float) -> None:
         # 1. a refused click: "0,001" has two readings; the reason stays after the next refresh
         panel.setCurrentIndex(0)
         type_into(spot.price, str(spot.market.last))
-        type_into(spot.size, "0,001")
+        type_into(spot.size_field, "0,001")
         click(spot.submit)
         await spot.refresh()
         await settle()
@@ -90,7 +90,7 @@ async def main(mode: str, hold: float) -> None:
         panel.resize(400, 980)
         await settle()
         type_into(perp.price, str((perp.market.last * Decimal("1.08")).quantize(Decimal("0.1"))))
-        type_into(perp.size, "0.01")
+        type_into(perp.size_field, "0.01")
         click(perp.intent_buttons[Intent.OPEN_SHORT])
         await until(lambda: any(d.isVisible() for d in perp.findChildren(ConfirmDialog)))
         dialog = next(d for d in perp.findChildren(ConfirmDialog) if d.isVisible())
@@ -112,7 +112,7 @@ async def main(mode: str, hold: float) -> None:
         for intent, size in ((Intent.OPEN_LONG, "0.02"), (Intent.CLOSE_LONG, "0.01"),
                              (Intent.OPEN_SHORT, "0.01"), (Intent.CLOSE_SHORT, "0.005")):
             await until(lambda: not perp._tasks.tasks)
-            type_into(perp.size, size)
+            type_into(perp.size_field, size)
             before = perp.last_oid
             click(perp.intent_buttons[intent])
             await until(lambda b=before: perp.last_oid != b and perp.state_of(perp.last_oid or "") == "filled")

@@ -55,7 +55,7 @@ async def simulator_panel(mode: str) -> AsyncIterator[tuple[Simulator, BitgetCli
 
 
 async def main(mode: str) -> None:
-    async with simulator_panel(mode) as (sim, client, panel):
+    async with simulator_panel(mode) as (sim, _client, panel):
         spot, perp = panel.spot, panel.perp
         await spot.refresh()
         await perp.switch_position_mode(PositionMode.HEDGE)
@@ -73,7 +73,7 @@ async def main(mode: str) -> None:
 
         perp.kind.set_value(OrderType.MARKET)
         perp._on_kind()
-        perp.size.set_text("0.05")
+        perp.size_field.set_text("0.05")
         perp._touched.add("size")
         perp._on_intent(Intent.OPEN_LONG)
         for _ in range(200):
@@ -84,7 +84,7 @@ async def main(mode: str) -> None:
         perp.kind.set_value(OrderType.LIMIT)
         perp._on_kind()
         perp.set_price(sim.market.book("USDT-FUTURES", "BTCUSDT").bids[0][0] - Decimal("40"))
-        perp.size.set_text("0.1")
+        perp.size_field.set_text("0.1")
         perp.take_profit.set_text(str(int(perp.market.last * Decimal("1.05"))))
         perp.stop_loss.set_text(str(int(perp.market.last * Decimal("0.97"))))
         perp._set_preview_intent(Intent.OPEN_LONG)

@@ -49,7 +49,7 @@ def sim_oids(sim: Any) -> set[str]:
 async def market_long(qtbot: Any, t: Any, mode: PositionMode, size: str) -> str:
     """Open a long at market with real clicks; its clientOid once filled and shown as a position."""
     qtbot.mouseClick(t.kind.button(OrderType.MARKET), CLICK)
-    type_into(qtbot, t.size, size)
+    type_into(qtbot, t.size_field, size)
     qtbot.mouseClick(t.intent_buttons[BUY_OF[mode]], CLICK)
     oid, _ = await wait_signal(t.ack_shown)
     await wait_state(t, oid, ("filled",))
@@ -87,8 +87,8 @@ def test_a_size_typed_as_0_comma_001_is_refused_not_sent_as_1(qtbot: Any, run: A
     async def body() -> None:
         t = await make_spot(qtbot, client)
         type_into(qtbot, t.price, str(t.market.last))
-        type_into(qtbot, t.size, "0,001")
-        assert "use '.' as the decimal point: 0.001" in t.size.error_text
+        type_into(qtbot, t.size_field, "0,001")
+        assert "use '.' as the decimal point: 0.001" in t.size_field.error_text
         assert "Sends" not in t.preview.text()
         qtbot.mouseClick(t.submit, CLICK)
         assert t.status_label.text().startswith("Not sent: size: use '.'") and sim_oids(sim) == set()
@@ -103,14 +103,14 @@ def test_refused_click_reason_survives_market_updates(qtbot: Any, run: Any, sim:
     async def body() -> None:
         t = await make_spot(qtbot, client)
         type_into(qtbot, t.price, str(t.market.last))
-        type_into(qtbot, t.size, "5")  # 5 BTC: more USDT than there is
+        type_into(qtbot, t.size_field, "5")  # 5 BTC: more USDT than there is
         qtbot.mouseClick(t.submit, CLICK)
         assert "needs" in t.total.error_text and "Not sent: total: needs" in t.status_label.text()
         for _ in range(3):  # tickers and balances arrive and re-validate: the reason stays
             await t.refresh()
             t.set_market(t.market)
         assert "needs" in t.total.error_text and "Not sent: total: needs" in t.status_label.text()
-        qtbot.keyClick(t.size.edit, Qt.Key.Key_Backspace)  # the input changes: live validation again
+        qtbot.keyClick(t.size_field.edit, Qt.Key.Key_Backspace)  # the input changes: live validation again
         assert t.status_label.text() == ""
         await t.aclose()
 
@@ -123,19 +123,19 @@ def test_perp_refused_click_reason_survives_refresh(qtbot: Any, run: Any, sim: A
     async def body() -> None:
         t = await perp(qtbot, client, mode)
         qtbot.mouseClick(t.intent_buttons[BUY_OF[mode]], CLICK)  # nothing typed
-        assert "enter a price" in t.price.error_text and "enter a size" in t.size.error_text
-        assert "Not sent: price: enter a price; size: enter a size in BTC" == t.status_label.text()
+        assert "enter a price" in t.price.error_text and "enter a size" in t.size_field.error_text
+        assert t.status_label.text() == "Not sent: price: enter a price; size: enter a size in BTC"
         await t.refresh()
         await t.refresh()
         assert "enter a price" in t.price.error_text and t.status_label.text().startswith("Not sent")
-        qtbot.keyClicks(t.size.edit, "0")
+        qtbot.keyClicks(t.size_field.edit, "0")
         assert t.status_label.text() == "" and sim_oids(sim) == set()
         await t.aclose()
 
     run(body())
 
 
-# -- off-tick prices: in the trader's favour, the same on Enter, on a click and from the book ----------------------------
+# -- off-tick prices: in the trader's favour, the same on Enter, on a click and from the book -----------------
 
 def test_spot_off_tick_price_snaps_in_the_traders_favour(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
     async def body() -> None:
@@ -154,7 +154,7 @@ def test_spot_off_tick_price_snaps_in_the_traders_favour(qtbot: Any, run: Any, s
         # a click without leaving the field: the same rule, the snapped price shown, nothing sent yet
         t.side.button(Side.BUY).click()
         type_into(qtbot, t.price, f"{base}5")
-        type_into(qtbot, t.size, "0.001")
+        type_into(qtbot, t.size_field, "0.001")
         qtbot.mouseClick(t.submit, CLICK)
         assert t.price.text() == f"{base}" and "in your favour" in t.status_label.text()
         assert sim_oids(sim) == set()
@@ -178,7 +178,7 @@ def test_perp_off_tick_price_snaps_by_the_clicked_intent(qtbot: Any, run: Any, s
         last = t.market.last
         assert last is not None
         base = last.quantize(D("0.1"))
-        type_into(qtbot, t.size, "0.001")
+        type_into(qtbot, t.size_field, "0.001")
         type_into(qtbot, t.price, f"{base}5")
         qtbot.mouseClick(t.intent_buttons[SELL_OF[mode]], CLICK)  # a sell: up
         assert t.price.text() == f"{base + D('0.1')}" and sim_oids(sim) == set()
@@ -206,7 +206,7 @@ def test_spot_numbers_at_instrument_precision(qtbot: Any, run: Any, sim: Any, cl
         bid = sim.market.book("SPOT", "BTCUSDT").bids[0][0]
         t.side.button(Side.SELL).click()
         t.set_price(bid)
-        type_into(qtbot, t.size, "0.001")
+        type_into(qtbot, t.size_field, "0.001")
         assert t.preview.text().startswith(f"Sends: SELL LIMIT 0.001 BTC at {bid:.2f} USDT · GTC")
         fee = t.preview.text().split("fee ≈ ")[1]
         assert fee.endswith(" USDT") and len(fee.split()[0].split(".")[1]) == 4
@@ -215,8 +215,8 @@ def test_spot_numbers_at_instrument_precision(qtbot: Any, run: Any, sim: Any, cl
         await wait_state(t, oid, ("filled",))
         avg = t.status_label.text().split("@ ")[1].split()[0]
         assert len(avg.split(".")[1]) == 2 and "USDT" in t.status_label.text()
-        type_into(qtbot, t.size, "0.000001")  # below the minimum notional: the message has units and cents
-        assert "USDT is below the minimum notional 1 USDT" in t.size.error_text
+        type_into(qtbot, t.size_field, "0.000001")  # below the minimum notional: the message has units and cents
+        assert "USDT is below the minimum notional 1 USDT" in t.size_field.error_text
         await t.aclose()
 
     run(body())
@@ -225,8 +225,8 @@ def test_spot_numbers_at_instrument_precision(qtbot: Any, run: Any, sim: Any, cl
 def test_off_lot_hint_never_suggests_zero(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
     async def body() -> None:
         t = await make_perp(qtbot, client)
-        type_into(qtbot, t.size, "0.00005")  # below the 0.0001 lot
-        assert "smallest size is 0.0001" in t.size.error_text and "use 0)" not in t.size.error_text
+        type_into(qtbot, t.size_field, "0.00005")  # below the 0.0001 lot
+        assert "smallest size is 0.0001" in t.size_field.error_text and "use 0)" not in t.size_field.error_text
         await t.aclose()
 
     run(body())
@@ -243,7 +243,7 @@ def test_fat_finger_names_its_reference_and_can_be_confirmed(qtbot: Any, run: An
         assert last is not None
         far = (last * D("0.9")).quantize(D("0.1"))  # 10 % under the market: a buy that would rest
         type_into(qtbot, t.price, str(far))
-        type_into(qtbot, t.size, "0.001")
+        type_into(qtbot, t.size_field, "0.001")
         qtbot.mouseClick(t.intent_buttons[BUY_OF[mode]], CLICK)
         dialog = await dialog_of(t)
         text = dialog.body.text()
@@ -267,7 +267,7 @@ def test_fat_finger_threshold_is_the_setting(qtbot: Any, run: Any, sim: Any, cli
     async def body() -> None:
         t = await make_spot(qtbot, client, fat_finger_pct=D(20))
         type_into(qtbot, t.price, str((t.market.last * D("0.9")).quantize(D("0.01"))))
-        type_into(qtbot, t.size, "0.001")
+        type_into(qtbot, t.size_field, "0.001")
         qtbot.mouseClick(t.submit, CLICK)  # 10 % off with a 20 % guard: no question asked
         await wait_signal(t.ack_shown)
         assert not t.findChildren(ConfirmDialog) or not any(d.isVisible() for d in t.findChildren(ConfirmDialog))
@@ -297,7 +297,7 @@ def test_leverage_over_the_maximum_is_refused_with_a_reason(qtbot: Any, run: Any
         qtbot.keyClicks(t.leverage_spin, "30")  # typed, not Set: the order and its preview keep Bitget's
         assert t.leverage_error.text() == f"not set: orders use Bitget's {before}x until you click Set"
         type_into(qtbot, t.price, str(t.market.last))
-        type_into(qtbot, t.size, "0.001")
+        type_into(qtbot, t.size_field, "0.001")
         assert f"({before}x crossed)" in t.preview.text()
         await t.aclose()
 
@@ -316,7 +316,7 @@ def test_time_in_force_is_for_limit_orders_only(qtbot: Any, run: Any, sim: Any, 
             assert t.tif.isEnabled() and t.tif.currentData() == TimeInForce.POST_ONLY
             qtbot.mouseClick(t.kind.button(OrderType.MARKET), CLICK)
             assert not t.tif.isEnabled() and t.tif.currentData() == TimeInForce.GTC
-        type_into(qtbot, p.size, "0.001")
+        type_into(qtbot, p.size_field, "0.001")
         qtbot.mouseClick(p.intent_buttons[BUY_OF[mode]], CLICK)
         oid, _ = await wait_signal(p.ack_shown)
         assert sim_order(sim, oid).order_type == "market"
@@ -334,7 +334,7 @@ def test_post_only_that_would_cross_says_why(qtbot: Any, run: Any, sim: Any, cli
         qtbot.mouseClick(t.kind.button(OrderType.LIMIT), CLICK)
         t.tif.setCurrentIndex(t.tif.findData(TimeInForce.POST_ONLY.value))
         type_into(qtbot, t.price, str(ask))
-        type_into(qtbot, t.size, "0.001")
+        type_into(qtbot, t.size_field, "0.001")
         qtbot.mouseClick(t.intent_buttons[BUY_OF[mode]], CLICK)
         oid, _ = await wait_signal(t.ack_shown)
         await wait_state(t, oid, ("cancelled",))
@@ -391,7 +391,7 @@ def test_status_line_is_cleared_on_another_market(qtbot: Any, run: Any, sim: Any
         t = await make_spot(qtbot, client)
         bid = sim.market.book("SPOT", "BTCUSDT").bids[0][0]
         type_into(qtbot, t.price, str(bid - 100))
-        type_into(qtbot, t.size, "0.001")
+        type_into(qtbot, t.size_field, "0.001")
         qtbot.mouseClick(t.submit, CLICK)
         oid, _ = await wait_signal(t.ack_shown)
         await wait_state(t, oid, ("live",))
@@ -424,7 +424,7 @@ def test_error_text_never_moves_fields_or_buttons(qtbot: Any, run: Any, sim: Any
         s = await make_spot(qtbot, client)
         p = await perp(qtbot, client, mode)
         for t, fields, buttons in (
-            (s, [s.price, s.size, s.total], [s.submit, s.cancel_all_button]),
+            (s, [s.price, s.size_field, s.total], [s.submit, s.cancel_all_button]),
             (p, list(p._fields.values()), [*(b for b in p.intent_buttons.values() if b.isVisibleTo(p)),
                                           p.cancel_all_button]),
         ):
@@ -435,7 +435,7 @@ def test_error_text_never_moves_fields_or_buttons(qtbot: Any, run: Any, sim: Any
             for f in fields:  # long reasons everywhere, then a refused click listing them all
                 type_into(qtbot, f, "1.234,5 and then some more text")
             qtbot.mouseClick(buttons[0], CLICK)
-            assert t.price.error_text and t.size.error_text and t.status_label.text().startswith("Not sent")
+            assert t.price.error_text and t.size_field.error_text and t.status_label.text().startswith("Not sent")
             assert _geometry(t, targets) == before
             for f in fields:
                 type_into(qtbot, f, "")

@@ -43,7 +43,7 @@ def test_panel_follows_session_and_trades(qtbot: Any, run: Any, sim: Any, client
             panel.set_price(bid - D("30"))
             assert spot.price.text() == f"{bid - D('30'):.2f}" and spot.kind.value() is OrderType.LIMIT
             spot.side.button(Side.BUY).click()
-            spot.size.set_text("0.002")
+            spot.size_field.set_text("0.002")
             qtbot.mouseClick(spot.submit, Qt.MouseButton.LeftButton)
             oid, _ = await wait_signal(spot.ack_shown)
             await wait_state(spot, oid, ("live",))
@@ -62,16 +62,16 @@ def test_panel_follows_session_and_trades(qtbot: Any, run: Any, sim: Any, client
             session.set_symbol("USDT-FUTURES:BTCUSDT")
             await wait_until(lambda: panel.currentIndex() == 1, what="perp tab")
             perp.kind.button(OrderType.MARKET).click()
-            perp.size.set_text("0.01")
+            perp.size_field.set_text("0.01")
             qtbot.mouseClick(perp.intent_buttons[Intent.BUY], Qt.MouseButton.LeftButton)
             oid, _ = await wait_signal(perp.ack_shown)
             await wait_until(lambda: session.position_list(), what="positions push")
             pos = session.position_list()[0]
-            assert panel.actions is not None
-            assert await panel.actions.reverse_async(pos)
+            assert panel.position_actions is not None
+            assert await panel.position_actions.reverse_async(pos)
             assert sim_positions(sim) == {"short": D("0.01")}
             await wait_until(lambda: [str(p.hold_side) for p in session.position_list()] == ["short"], what="push")
-            assert await panel.actions.close_async(session.position_list()[0])
+            assert await panel.position_actions.close_async(session.position_list()[0])
             await wait_until(lambda: sim_positions(sim) == {}, what="flat")
 
             # the blotter's positions table with the context menu (sorted through a proxy, as in the main window)

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from bitget_desktop.domain.trading import Intent, MarginMode, OrderType, PositionMode
 from bitget_desktop.ui.trading.perp_ticket import PerpTicket
 
-from .conftest import desk_for, FUT, KEY, move_market, sim_order, sim_positions, wait_signal, wait_state, wait_until
+from .conftest import FUT, KEY, desk_for, move_market, sim_order, sim_positions, wait_signal, wait_state, wait_until
 
 D = Decimal
 CLICK = Qt.MouseButton.LeftButton
@@ -39,7 +39,7 @@ async def order(qtbot: Any, t: PerpTicket, sim: Any, intent: Intent, size: str, 
                 reduce_only: bool = False, state: tuple[str, ...] = ("filled",)) -> Any:
     t.kind.button(kind).click()
     t.reduce_only.setChecked(reduce_only)
-    type_into(qtbot, t.size, size)
+    type_into(qtbot, t.size_field, size)
     qtbot.mouseClick(t.intent_buttons[intent], CLICK)
     try:
         oid, order_id = await wait_signal(t.ack_shown)
@@ -79,9 +79,9 @@ def test_reduce_only_cannot_flip(qtbot: Any, run: Any, sim: Any, client: Any) ->
         await wait_until(lambda: len(t.position_rows) == 1, what="position row")
         # The ticket refuses a reduce-only larger than the position it knows of...
         t.reduce_only.setChecked(True)
-        type_into(qtbot, t.size, "0.03")
+        type_into(qtbot, t.size_field, "0.03")
         qtbot.mouseClick(t.intent_buttons[Intent.SELL], CLICK)
-        assert "long position" in t.size.error_text
+        assert "long position" in t.size_field.error_text
         # ...and when the position shrank behind its back, the exchange still cannot flip it.
         from bitget_desktop.terminal.desk import close_request
 

@@ -9,11 +9,10 @@ from PySide6.QtCore import Qt
 
 from bitget_desktop.domain.market import ProductType
 from bitget_desktop.domain.trading import OrderType, Side, TimeInForce
+from bitget_desktop.ui.trading.confirm import ConfirmDialog
 from bitget_desktop.ui.trading.spot_ticket import SpotTicket
 
-from bitget_desktop.ui.trading.confirm import ConfirmDialog
-
-from .conftest import desk_for, KEY, sim_order, wait_signal, wait_state, wait_until
+from .conftest import KEY, desk_for, sim_order, wait_signal, wait_state, wait_until
 
 D = Decimal
 
@@ -69,9 +68,9 @@ def test_limit_buy_rests_then_cancel(qtbot: Any, run: Any, sim: Any, client: Any
         choose(t, Side.BUY, OrderType.LIMIT)
         price = bid - D("100")
         type_into(qtbot, t.price, str(price))
-        type_into(qtbot, t.size, "0.01")
+        type_into(qtbot, t.size_field, "0.01")
         assert D(t.total.text()) == (price * D("0.01")).quantize(D("0.01"), rounding="ROUND_DOWN")  # linked
-        oid, order_id = await click_and_ack(qtbot, t)
+        oid, _order_id = await click_and_ack(qtbot, t)
         assert await wait_state(t, oid, ("live",)) == "live"
         o = sim_order(sim, oid)
         assert (o.side, o.order_type, o.price, o.size, o.status) == ("buy", "limit", price, D("0.01"), "live")
@@ -93,7 +92,7 @@ def test_limit_sell_crossing_fills(qtbot: Any, run: Any, sim: Any, client: Any) 
         t.set_price(bid[0])  # as if clicked on the book
         assert t.price.text() == f"{bid[0]:.2f}"
         size = min(bid[1], D("0.01"))
-        type_into(qtbot, t.size, str(size))
+        type_into(qtbot, t.size_field, str(size))
         oid, _ = await click_and_ack(qtbot, t)
         await wait_state(t, oid, ("filled",))
         o = sim_order(sim, oid)
@@ -110,10 +109,10 @@ def test_market_buy_is_quote_sized_and_market_sell(qtbot: Any, run: Any, sim: An
     async def body() -> None:
         t = await make_ticket(qtbot, client)
         choose(t, Side.BUY, OrderType.MARKET)
-        assert not t.size.edit.isEnabled() and t.total_label.text() == "Spend"
+        assert not t.size_field.edit.isEnabled() and t.total_label.text() == "Spend"
         assert "sized in USDT" in t.note.text() and "at market" in t.submit.text()
         type_into(qtbot, t.total, "1000")
-        assert t.size.text()  # the estimate in BTC
+        assert t.size_field.text()  # the estimate in BTC
         oid, _ = await click_and_ack(qtbot, t)
         await wait_state(t, oid, ("filled",))
         o = sim_order(sim, oid)
@@ -121,8 +120,8 @@ def test_market_buy_is_quote_sized_and_market_sell(qtbot: Any, run: Any, sim: An
         assert abs(o.filled_quote - D("1000")) < D("200")
 
         choose(t, Side.SELL, OrderType.MARKET)
-        assert not t.total.edit.isEnabled() and t.size.edit.isEnabled()
-        type_into(qtbot, t.size, "0.005")
+        assert not t.total.edit.isEnabled() and t.size_field.edit.isEnabled()
+        type_into(qtbot, t.size_field, "0.005")
         oid2, _ = await click_and_ack(qtbot, t)
         await wait_state(t, oid2, ("filled",))
         o2 = sim_order(sim, oid2)
@@ -138,7 +137,7 @@ def test_post_only_that_would_cross_is_cancelled(qtbot: Any, run: Any, sim: Any,
         ask = sim.market.book("SPOT", "BTCUSDT").asks[0][0]
         choose(t, Side.BUY, OrderType.LIMIT, TimeInForce.POST_ONLY)
         type_into(qtbot, t.price, str(ask))
-        type_into(qtbot, t.size, "0.001")
+        type_into(qtbot, t.size_field, "0.001")
         oid, _ = await click_and_ack(qtbot, t)
         await wait_state(t, oid, ("cancelled",))
         o = sim_order(sim, oid)
@@ -156,7 +155,7 @@ def test_ioc_partial_fill(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
         ask, ask_size = sim.market.book("SPOT", "BTCUSDT").asks[0]
         choose(t, Side.BUY, OrderType.LIMIT, TimeInForce.IOC)
         type_into(qtbot, t.price, str(ask))
-        type_into(qtbot, t.size, str(ask_size + D("0.1")))
+        type_into(qtbot, t.size_field, str(ask_size + D("0.1")))
         oid, _ = await click_and_ack(qtbot, t)
         await wait_state(t, oid, ("cancelled",))
         o = sim_order(sim, oid)
@@ -175,9 +174,9 @@ def test_cancel_all_button(qtbot: Any, run: Any, sim: Any, client: Any) -> None:
         oids = []
         for k in range(3):
             type_into(qtbot, t.price, str(bid - D(50 + k)))
-            type_into(qtbot, t.size, "0.001")
+            type_into(qtbot, t.size_field, "0.001")
             oids.append((await click_and_ack(qtbot, t))[0])
-        assert len([o for o in await client.spot_open_orders("BTCUSDT")]) == 3
+        assert len(await client.spot_open_orders("BTCUSDT")) == 3
         qtbot.mouseClick(t.cancel_all_button, Qt.MouseButton.LeftButton)
         await wait_state(t, "", ("cancel-acknowledged",))
         assert await client.spot_open_orders("BTCUSDT") == []
@@ -199,7 +198,7 @@ def test_guards_before_sending(qtbot: Any, run: Any, sim: Any, client: Any) -> N
         t.order_state.connect(lambda oid, state, _text: sent.append(state))
 
         type_into(qtbot, t.price, f"{last:.2f}1")  # one decimal too many
-        type_into(qtbot, t.size, "0.01")
+        type_into(qtbot, t.size_field, "0.01")
         assert "tick" in t.price.error_text
         qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)  # snapped down (a buy), shown, not sent
         assert t.price.text() == f"{last:.2f}" and "Not sent" in t.status_label.text()
@@ -211,20 +210,20 @@ def test_guards_before_sending(qtbot: Any, run: Any, sim: Any, client: Any) -> N
         qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton)
         await wait_until(lambda: "Not sent" in t.status_label.text(), what="declined")
         type_into(qtbot, t.price, str(last))
-        type_into(qtbot, t.size, "0.000001")
+        type_into(qtbot, t.size_field, "0.000001")
         qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)
-        assert "minimum" in t.size.error_text
-        type_into(qtbot, t.size, "5")
+        assert "minimum" in t.size_field.error_text
+        type_into(qtbot, t.size_field, "5")
         qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)
         assert "100000.00 USDT available" in t.total.error_text
-        type_into(qtbot, t.size, "12abc")
-        assert "not a number" in t.size.error_text
+        type_into(qtbot, t.size_field, "12abc")
+        assert "not a number" in t.size_field.error_text
         assert set(sent) <= {"refused", "not-sent", ""} and await client.spot_open_orders() == []
         assert KEY not in t.status_label.text()
         # the snapped value replaces what was typed when the field is left
-        type_into(qtbot, t.size, "0.0123456789")
-        t.size.edit.editingFinished.emit()
-        assert t.size.text() == "0.012345"
+        type_into(qtbot, t.size_field, "0.0123456789")
+        t.size_field.edit.editingFinished.emit()
+        assert t.size_field.text() == "0.012345"
         await t.aclose()
 
     run(body())
@@ -236,7 +235,7 @@ def test_slider_uses_share_of_balance(qtbot: Any, run: Any, sim: Any, client: An
         choose(t, Side.SELL, OrderType.LIMIT)
         t.set_price(t.market.last)
         t.slider.setValue(50)
-        assert t.size.text() == "0.5" and t.pct_label.text() == "50%"
+        assert t.size_field.text() == "0.5" and t.pct_label.text() == "50%"
         choose(t, Side.BUY, OrderType.MARKET)
         t.slider.setValue(25)
         assert t.total.text() == "25000"
@@ -253,11 +252,11 @@ def test_rejection_shows_bitget_code(qtbot: Any, run: Any, sim: Any, client: Any
         t.quote_available = None  # pretend the balance was never read
         choose(t, Side.BUY, OrderType.LIMIT)
         type_into(qtbot, t.price, str(t.market.last))
-        type_into(qtbot, t.size, "5")
+        type_into(qtbot, t.size_field, "5")
         qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)
-        oid, state, text = await wait_signal(t.order_state)
+        oid, state, _text = await wait_signal(t.order_state)
         if state == "sending":
-            oid, state, text = await wait_signal(t.order_state)
+            oid, state, _text = await wait_signal(t.order_state)
         assert state == "rejected" and "Rejected by Bitget: [43012]" in t.status_label.text()
         assert sim.engine.find_order(KEY, client_oid=oid) is None
         await t.aclose()
@@ -275,7 +274,7 @@ def test_confirmation_dialog(qtbot: Any, run: Any, sim: Any, client: Any) -> Non
         bid = sim.market.book(ProductType.SPOT.value, "BTCUSDT").bids[0][0]
         choose(t, Side.BUY, OrderType.LIMIT)
         type_into(qtbot, t.price, str(bid - 10))
-        type_into(qtbot, t.size, "0.001")
+        type_into(qtbot, t.size_field, "0.001")
 
         async def dialog() -> ConfirmDialog:
             from .conftest import wait_until
@@ -309,7 +308,7 @@ def test_unanswered_order_is_resolved_with_the_exchange(qtbot: Any, run: Any, si
         t = await make_ticket(qtbot, client)
         choose(t, Side.BUY, OrderType.LIMIT)
         type_into(qtbot, t.price, str(sim.market.book("SPOT", "BTCUSDT").bids[0][0] - 100))
-        type_into(qtbot, t.size, "0.001")
+        type_into(qtbot, t.size_field, "0.001")
         sim.faults.next_http_errors = [503] * 200
         qtbot.mouseClick(t.submit, Qt.MouseButton.LeftButton)
         from .conftest import wait_until

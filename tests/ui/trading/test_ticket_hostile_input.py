@@ -6,14 +6,12 @@ reduce-only, TP/SL). Both tickets, the perp in both position modes, confirmation
 from __future__ import annotations
 
 import asyncio
-
 import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -178,7 +176,7 @@ def test_spot_what_you_see_is_what_is_sent(qtbot: Any, run: Any, sim: Any, clien
             qtbot.keyClick(ticket.tif, Qt.Key.Key_Home)
             for _ in range(tif_steps):
                 qtbot.keyClick(ticket.tif, Qt.Key.Key_Down)
-        for fld, text in ((ticket.price, price), (ticket.size, size), (ticket.total, total)):
+        for fld, text in ((ticket.price, price), (ticket.size_field, size), (ticket.total, total)):
             if fld.edit.isEnabled():
                 clear_and_type(qtbot, fld.edit, text)
         before = set(sim_orders(sim))
@@ -234,7 +232,7 @@ def test_perp_what_you_see_is_what_is_sent(qtbot: Any, run: Any, sim: Any, clien
         clear_and_type(qtbot, ticket.leverage_spin.lineEdit(), leverage)  # typed, never Set: the order keeps
         if ticket.leverage_spin.value() > inst.max_leverage:  # the leverage Bitget reports; too much is flagged
             assert ticket.leverage_error.isVisibleTo(ticket) and "maximum of 125x" in ticket.leverage_error.text()
-        for fld, text in ((ticket.price, price), (ticket.size, size), (ticket.take_profit, tp),
+        for fld, text in ((ticket.price, price), (ticket.size_field, size), (ticket.take_profit, tp),
                           (ticket.stop_loss, sl)):
             if fld.edit.isEnabled():
                 clear_and_type(qtbot, fld.edit, text)
