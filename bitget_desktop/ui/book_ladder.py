@@ -8,13 +8,14 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -31,7 +32,14 @@ STALE_HOLD_MS = 600  # a re-snapshot takes a round trip; keep the mark up long e
 
 
 class DepthBarDelegate(QStyledItemDelegate):
-    """Paints each row's cumulative-size bar behind its text: the bar grows leftwards from the right edge."""
+    """Paints each row's cumulative-size bar behind its text: the bar grows leftwards from the right edge.
+
+    The ladder repaints every cell on each book flush, so a plain cell (not hovered, selected or focused) is drawn
+    here from one lookup of its level: the bar, then its text as the style would place it. The style's own item
+    painting (about ten role lookups through Qt and the style sheet machinery per cell) was most of the terminal's
+    CPU at rest; the other states still go through it."""
+
+    _STYLED = QStyle.StateFlag.State_MouseOver | QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus
 
     def __init__(self, model: BookModel, parent: Any = None) -> None:
         super().__init__(parent)
@@ -40,20 +48,41 @@ class DepthBarDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
-        share = index.data(BookModel.DEPTH_ROLE)
-        side = index.data(BookModel.SIDE_ROLE)
+        m = self.model
+        row, col = index.row(), index.column()
+        found = m.level(row) if 0 <= col < 3 else None
         view = self.parent()
-        if share and side and isinstance(view, QAbstractItemView):
-            width = view.viewport().width()
-            left = width * (1.0 - float(share))
-            rect = QRectF(option.rect)  # type: ignore[attr-defined]
+        rect = QRectF(option.rect)  # type: ignore[attr-defined]
+        if found is not None and isinstance(view, QAbstractItemView):
+            side = found[0]
+            share = m.data(index, BookModel.DEPTH_ROLE) or 0.0
+            left = view.viewport().width() * (1.0 - share)
             x0, x1 = max(rect.left(), left), rect.left() + rect.width()  # cells abut: no overlap, no seam
-            if x0 < x1:
-                m = self.model
+            if share and x0 < x1:
                 colour = QColor(m.stale_colour if m.stale else m.ask_colour if side == "ask" else m.bid_colour)
                 colour.setAlpha(self.alpha)
                 painter.fillRect(QRectF(x0, rect.top() + 1, x1 - x0, rect.height() - 2), colour)
-        super().paint(painter, option, index)
+        if option.state & self._STYLED or not isinstance(view, QAbstractItemView):  # type: ignore[attr-defined]
+            super().paint(painter, option, index)
+            return
+        if found is None:
+            return  # an empty row: the style would draw nothing either
+        text = m.data(index, Qt.ItemDataRole.DisplayRole)
+        if not text:
+            return
+        fg = m.data(index, Qt.ItemDataRole.ForegroundRole)
+        style = view.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+        box = option.rect.adjusted(margin, 0, -margin, 0)  # type: ignore[attr-defined]
+        metrics = option.fontMetrics  # type: ignore[attr-defined]
+        shown = metrics.elidedText(text, option.textElideMode, box.width())  # type: ignore[attr-defined]
+        painter.save()
+        painter.setFont(option.font)  # type: ignore[attr-defined]
+        painter.setPen(QColor(fg) if fg is not None else option.palette.color(  # type: ignore[attr-defined]
+            QPalette.ColorGroup.Active if option.state & QStyle.StateFlag.State_Enabled  # type: ignore[attr-defined]
+            else QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), shown)
+        painter.restore()
 
 
 class BookLadder(QWidget):
@@ -132,6 +161,17 @@ class BookLadder(QWidget):
         self._hold.setSingleShot(True)
         self._hold.timeout.connect(self._maybe_fresh)
 
+    def _keep_opaque(self) -> None:
+        """Keep the ladder's viewport opaque, so its refreshes (several a second) repaint only the ladder.
+
+        A style sheet rule with a box (the theme's ``QTableView { border: none }``) turns the viewport's background
+        fill off when it polishes the view; Qt then repaints the dock and the main window under each refresh. The
+        viewport fills with its palette's base colour, which is what the styled background painted anyway. Checked
+        on every book shown, since a theme change polishes the view again."""
+        viewport = self.view.viewport()
+        if not viewport.autoFillBackground():
+            viewport.setAutoFillBackground(True)
+
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt API)
         if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_depth()
@@ -201,6 +241,7 @@ class BookLadder(QWidget):
     def show_book(self, book: Any) -> None:
         """Show `book` (a domain OrderBook, or None): levels aggregated, spread and mid, stale state."""
         self._last_book = book
+        self._keep_opaque()
         if book is None:
             self.model.clear()
             self.spread_label.setText("")
