@@ -7,7 +7,7 @@ import contextlib
 import time
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -83,6 +84,31 @@ class DepthBarDelegate(QStyledItemDelegate):
             else QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
         painter.drawText(box, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), shown)
         painter.restore()
+
+
+class _OutOfLayout(QWidget):
+    """Holds one single-line label outside any layout, as tall as the label wants and as wide as it is given.
+
+    A label's new text asks every layout up to the main window to run again (Qt relays out the whole window, the
+    dock title bars included, for a label that only changed its digits); the spread line changes with each book
+    refresh, several times a second. Here the request stops at this widget, which has no layout, and the text
+    change repaints the label alone."""
+
+    def __init__(self, label: QLabel, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.label = label
+        label.setParent(self)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(0, self.label.sizeHint().height())  # one line of the label's font, whatever its text
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def resizeEvent(self, event: Any) -> None:
+        self.label.setGeometry(self.rect())
+        super().resizeEvent(event)
 
 
 class BookLadder(QWidget):
@@ -154,7 +180,7 @@ class BookLadder(QWidget):
         self.spread_label = QLabel("", self)
         self.spread_label.setObjectName("muted")
         self.spread_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        lay.addWidget(self.spread_label)
+        lay.addWidget(_OutOfLayout(self.spread_label, self))
 
         self.setMinimumWidth(250)  # price, size and total stay readable when other docks want the room
         self._hold = QTimer(self)
