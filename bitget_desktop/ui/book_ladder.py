@@ -40,12 +40,14 @@ class DepthBarDelegate(QStyledItemDelegate):
     painting (about ten role lookups through Qt and the style sheet machinery per cell) was most of the terminal's
     CPU at rest; the other states still go through it."""
 
+    _ALIGN = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     _STYLED = QStyle.StateFlag.State_MouseOver | QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus
 
     def __init__(self, model: BookModel, parent: Any = None) -> None:
         super().__init__(parent)
         self.model = model
         self.alpha = 60
+        self._margin_of: tuple[Any, int] = (None, 0)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
@@ -53,17 +55,19 @@ class DepthBarDelegate(QStyledItemDelegate):
         row, col = index.row(), index.column()
         found = m.level(row) if 0 <= col < 3 else None
         view = self.parent()
-        rect = QRectF(option.rect)  # type: ignore[attr-defined]
+        cell = option.rect
+        state = option.state
         if found is not None and isinstance(view, QAbstractItemView):
             side = found[0]
             share = m.data(index, BookModel.DEPTH_ROLE) or 0.0
+            rect = QRectF(cell)
             left = view.viewport().width() * (1.0 - share)
             x0, x1 = max(rect.left(), left), rect.left() + rect.width()  # cells abut: no overlap, no seam
             if share and x0 < x1:
                 colour = QColor(m.stale_colour if m.stale else m.ask_colour if side == "ask" else m.bid_colour)
                 colour.setAlpha(self.alpha)
                 painter.fillRect(QRectF(x0, rect.top() + 1, x1 - x0, rect.height() - 2), colour)
-        if option.state & self._STYLED or not isinstance(view, QAbstractItemView):  # type: ignore[attr-defined]
+        if state & self._STYLED or not isinstance(view, QAbstractItemView):
             super().paint(painter, option, index)
             return
         if found is None:
@@ -72,18 +76,25 @@ class DepthBarDelegate(QStyledItemDelegate):
         if not text:
             return
         fg = m.data(index, Qt.ItemDataRole.ForegroundRole)
-        style = view.style()
-        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
-        box = option.rect.adjusted(margin, 0, -margin, 0)  # type: ignore[attr-defined]
-        metrics = option.fontMetrics  # type: ignore[attr-defined]
-        shown = metrics.elidedText(text, option.textElideMode, box.width())  # type: ignore[attr-defined]
+        if fg is None:
+            enabled = state & QStyle.StateFlag.State_Enabled
+            group = QPalette.ColorGroup.Active if enabled else QPalette.ColorGroup.Disabled
+            fg = option.palette.color(group, QPalette.ColorRole.Text)
+        margin = self._margin(view)
+        box = cell.adjusted(margin, 0, -margin, 0)
+        shown = option.fontMetrics.elidedText(text, option.textElideMode, box.width())
         painter.save()
-        painter.setFont(option.font)  # type: ignore[attr-defined]
-        painter.setPen(QColor(fg) if fg is not None else option.palette.color(  # type: ignore[attr-defined]
-            QPalette.ColorGroup.Active if option.state & QStyle.StateFlag.State_Enabled  # type: ignore[attr-defined]
-            else QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
-        painter.drawText(box, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), shown)
+        painter.setFont(option.font)
+        painter.setPen(fg)
+        painter.drawText(box, self._ALIGN, shown)
         painter.restore()
+
+    def _margin(self, view: QWidget) -> int:
+        """The style's text margin in an item (as QCommonStyle places item text), looked up once per style."""
+        style = view.style()
+        if self._margin_of[0] is not style:
+            self._margin_of = (style, style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
+        return self._margin_of[1]
 
 
 class _OutOfLayout(QWidget):
