@@ -13,6 +13,16 @@ After the app printed its ready line and ``--settle`` seconds more, both process
 ``--seconds`` from /proc/<pid>/stat (utime + stime, all threads) and /proc/<pid>/status (VmRSS). CPU % is of one
 core: CPU seconds / wall seconds * 100. The simulator is the same-run reference: it does the market's work for
 everything the app shows, so the ratio says how the app compares with the data it is fed. Target: app < 5 %.
+
+Recorded 2026-12-03 on the 2-core build VM shared with other work (defaults: 60 s sampled after 15 s):
+
+    process     cpu s cpu % of a core  RSS MB RSS max MB
+    app          3.12            5.20     156        156
+    simulator    0.59            0.98      58         58
+    app at rest: 5.20 % of a core (5.29x the simulator's 0.98 %), RSS 156 MB (2.70x ...); target < 5 % MISSED
+
+Before this round's book ladder changes (pixel-identical delegate fast path, opaque viewport, spread line out of the
+layouts): app 6.05 %, simulator 0.98 %, same RSS.
 """
 
 from __future__ import annotations
