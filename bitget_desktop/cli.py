@@ -29,6 +29,11 @@ examples:
 """
 
 
+# The key of `gui --endpoint`: the variables `bitget-desktop sim` reads its own key from (spelled out here so that the
+# terminal does not load the simulator to read three names; tests/app/test_endpoint_option.py holds them equal).
+ENDPOINT_KEY_ENV = ("BITGET_SIM_API_KEY", "BITGET_SIM_SECRET", "BITGET_SIM_PASSPHRASE")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bitget-desktop", description="Desktop trading terminal for the Bitget exchange.",
@@ -115,10 +120,9 @@ def endpoint_account(url: str) -> tuple[str, Credentials]:
     """`gui --endpoint URL`: the server's checked base URL and the key from the BITGET_SIM_* environment."""
     from bitget_desktop.exchange.environments import local
     from bitget_desktop.exchange.signing import Credentials
-    from bitget_desktop.simulator.cli import ENV_KEY, ENV_PASSPHRASE, ENV_SECRET
 
     base = local(url).rest_url  # ValueError for anything but http(s)://host[:port]
-    key, secret, passphrase = (os.environ.get(name) for name in (ENV_KEY, ENV_SECRET, ENV_PASSPHRASE))
+    key, secret, passphrase = (os.environ.get(name) for name in ENDPOINT_KEY_ENV)
     if not (key and secret and passphrase):
-        raise ValueError(f"--endpoint needs the server's API key in {ENV_KEY}, {ENV_SECRET} and {ENV_PASSPHRASE}")
+        raise ValueError(f"--endpoint needs the server's API key in {', '.join(ENDPOINT_KEY_ENV)}")
     return base, Credentials(key, secret, passphrase)

@@ -65,6 +65,13 @@ async def test_endpoint_connects_with_the_key_from_the_environment_and_keeps_it_
     assert not await asyncio.to_thread(files_holding_the_secret, tmp_path)
 
 
+def test_endpoint_reads_the_same_variables_as_the_simulator() -> None:
+    from bitget_desktop.cli import ENDPOINT_KEY_ENV
+    from bitget_desktop.simulator.cli import ENV_KEY, ENV_PASSPHRASE, ENV_SECRET
+
+    assert ENDPOINT_KEY_ENV == (ENV_KEY, ENV_SECRET, ENV_PASSPHRASE)
+
+
 def test_endpoint_without_the_key_in_the_environment_is_refused(tmp_path: Path) -> None:
     env = key_env(tmp_path)
     del env["BITGET_SIM_SECRET"]
