@@ -198,17 +198,6 @@ class BookLadder(QWidget):
         self._hold.setSingleShot(True)
         self._hold.timeout.connect(self._maybe_fresh)
 
-    def _keep_opaque(self) -> None:
-        """Keep the ladder's viewport opaque, so its refreshes (several a second) repaint only the ladder.
-
-        A style sheet rule with a box (the theme's ``QTableView { border: none }``) turns the viewport's background
-        fill off when it polishes the view; Qt then repaints the dock and the main window under each refresh. The
-        viewport fills with its palette's base colour, which is what the styled background painted anyway. Checked
-        on every book shown, since a theme change polishes the view again."""
-        viewport = self.view.viewport()
-        if not viewport.autoFillBackground():
-            viewport.setAutoFillBackground(True)
-
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt API)
         if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_depth()
@@ -278,7 +267,6 @@ class BookLadder(QWidget):
     def show_book(self, book: Any) -> None:
         """Show `book` (a domain OrderBook, or None): levels aggregated, spread and mid, stale state."""
         self._last_book = book
-        self._keep_opaque()
         if book is None:
             self.model.clear()
             self.spread_label.setText("")
