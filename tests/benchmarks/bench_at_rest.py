@@ -21,8 +21,8 @@ Recorded 2026-12-03 on the 2-core build VM shared with other work (defaults: 60 
     simulator    0.59            0.98      58         58
     app at rest: 5.20 % of a core (5.29x the simulator's 0.98 %), RSS 156 MB (2.70x ...); target < 5 % MISSED
 
-Before this round's book ladder changes (pixel-identical delegate fast path, table viewports opaque via the theme, spread line out of the
-layouts): app 6.05 %, simulator 0.98 %, same RSS.
+Before this round's changes (the ladder's pixel-identical delegate fast path and its spread line out of the layouts;
+table viewports kept opaque by the theme): app 6.05 %, simulator 0.98 %, same RSS.
 """
 
 from __future__ import annotations
