@@ -101,8 +101,11 @@ class Terminal(QObject):
 
     def __init__(self, *, settings_store: SettingsStore, credential_store: CredentialStore, seed: int,
                  force_simulator: bool, on_ready: Callable[[str], None] | None = None,
-                 environments: Mapping[str, Environment] | None = None) -> None:
-        """`environments` maps an account's "live"/"demo" to where it connects (tests point it at a simulator)."""
+                 environments: Mapping[str, Environment] | None = None,
+                 endpoint: tuple[str, Credentials] | None = None) -> None:
+        """`environments` maps an account's "live"/"demo" to where it connects (tests point it at a simulator);
+        `endpoint` (`gui --endpoint`: a server's URL and key) starts on that custom server instead of the stored
+        account, without storing it."""
         super().__init__()
         self.environments = dict(environments or {"live": LIVE, "demo": DEMO})
         self.settings_store = settings_store
@@ -110,6 +113,7 @@ class Terminal(QObject):
         self.credentials = credential_store
         self.simulator = EmbeddedSimulator(seed, state_path=paper_state_path())
         self.force_simulator = force_simulator
+        self.endpoint = endpoint
         self.on_ready = on_ready
         self.session: Session | None = None
         self.window: MainWindow | None = None
@@ -145,9 +149,18 @@ class Terminal(QObject):
         else:
             log.warning("%s", text)
 
+    def _endpoint_connection(self, url: str, creds: Credentials) -> Connection:
+        """A custom server account that exists for this run only: not in the settings, its key not in the keyring."""
+        info = AccountInfo(name=f"Custom server {url.split('//', 1)[-1]}", environment="custom", url=url,
+                           key_hint=creds.api_key[:4])
+        return Connection(self._environment(info), creds, info.name)
+
     async def start(self) -> None:
-        active = None if self.force_simulator else self.settings.active_account
-        conn = await self._connection(active)
+        if self.endpoint is not None:
+            conn = self._endpoint_connection(*self.endpoint)
+        else:
+            active = None if self.force_simulator else self.settings.active_account
+            conn = await self._connection(active)
         session = self._make_session(conn)
         self.window = MainWindow(
             session,
@@ -287,8 +300,8 @@ def _print_ready(started: float) -> Callable[[str], None]:
     return emit
 
 
-def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
-    """Start the terminal; returns the process exit code."""
+def run_gui(force_simulator: bool = False, seed: int = 7, endpoint: tuple[str, Credentials] | None = None) -> int:
+    """Start the terminal (on `endpoint`, a custom server's URL and key, when given); returns the exit code."""
     started = time.perf_counter()
     log_path = logs.configure()
     log.info("bitget-desktop %s starting; log file %s", __version__, log_path)
@@ -307,7 +320,7 @@ def run_gui(force_simulator: bool = False, seed: int = 7) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     terminal = Terminal(settings_store=settings_store, credential_store=CredentialStore(), seed=seed,
-                        force_simulator=force_simulator, on_ready=_print_ready(started))
+                        force_simulator=force_simulator, on_ready=_print_ready(started), endpoint=endpoint)
 
     def request_quit(*_: object) -> None:
         if terminal.window is not None:

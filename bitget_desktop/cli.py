@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bitget_desktop import __version__
+
+if TYPE_CHECKING:
+    from bitget_desktop.exchange.signing import Credentials
 
 EPILOG = """\
 With no command the terminal starts: on the stored account last used, or on the embedded simulator
@@ -17,8 +22,16 @@ examples:
   bitget-desktop gui --simulator      start on the embedded simulator even if accounts exist
   bitget-desktop sim --port 8800      run the simulator alone; point the key wizard's
                                       "Custom server" at http://127.0.0.1:8800
+  bitget-desktop gui --endpoint http://127.0.0.1:8800
+                                      connect to that server for this run only, with the key in
+                                      BITGET_SIM_API_KEY, BITGET_SIM_SECRET and BITGET_SIM_PASSPHRASE
   bitget-desktop --reset-demo         put the simulator's paper account back to its starting funds
 """
+
+
+# The key of `gui --endpoint`: the variables `bitget-desktop sim` reads its own key from (spelled out here so that the
+# terminal does not load the simulator to read three names; tests/app/test_endpoint_option.py holds them equal).
+ENDPOINT_KEY_ENV = ("BITGET_SIM_API_KEY", "BITGET_SIM_SECRET", "BITGET_SIM_PASSPHRASE")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="start the terminal (the default)")
     gui.add_argument("--simulator", action="store_true", help="start on the embedded simulator even if accounts exist")
     gui.add_argument("--seed", type=int, default=7, help="seed of the embedded simulator's market")
+    gui.add_argument("--endpoint", metavar="URL",
+                     help="connect to the Bitget-compatible server at URL (e.g. `bitget-desktop sim`) as a custom "
+                          "server account for this run only (nothing is stored); its key is read from "
+                          "BITGET_SIM_API_KEY, BITGET_SIM_SECRET and BITGET_SIM_PASSPHRASE, never from the command "
+                          "line")
 
     sim = sub.add_parser("sim", help="run the Bitget-compatible simulator standalone")
     sim.add_argument("--host", default="127.0.0.1")
@@ -85,6 +103,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=args.host, port=args.port, seed=args.seed, api_key=key[0], secret=key[1], passphrase=key[2],
             state_path=args.state, faults=faults, control=args.control,
         )
+    endpoint = None
+    if getattr(args, "endpoint", None):
+        try:
+            endpoint = endpoint_account(args.endpoint)
+        except ValueError as exc:
+            print(f"gui: {exc}", file=sys.stderr)
+            return 2
     from bitget_desktop.app import run_gui
 
-    return run_gui(force_simulator=getattr(args, "simulator", False), seed=getattr(args, "seed", 7))
+    return run_gui(force_simulator=getattr(args, "simulator", False), seed=getattr(args, "seed", 7),
+                   endpoint=endpoint)
+
+
+def endpoint_account(url: str) -> tuple[str, Credentials]:
+    """`gui --endpoint URL`: the server's checked base URL and the key from the BITGET_SIM_* environment."""
+    from bitget_desktop.exchange.environments import local
+    from bitget_desktop.exchange.signing import Credentials
+
+    base = local(url).rest_url  # ValueError for anything but http(s)://host[:port]
+    key, secret, passphrase = (os.environ.get(name) for name in ENDPOINT_KEY_ENV)
+    if not (key and secret and passphrase):
+        raise ValueError(f"--endpoint needs the server's API key in {', '.join(ENDPOINT_KEY_ENV)}")
+    return base, Credentials(key, secret, passphrase)

@@ -7,14 +7,16 @@ import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -36,29 +38,93 @@ STALE_HOLD_MS = 600  # a re-snapshot takes a round trip; keep the mark up long e
 
 
 class DepthBarDelegate(QStyledItemDelegate):
-    """Paints each row's cumulative-size bar behind its text: the bar grows leftwards from the right edge."""
+    """Paints each row's cumulative-size bar behind its text: the bar grows leftwards from the right edge.
+
+    The ladder repaints every cell on each book flush, so a plain cell (not hovered, selected or focused) is drawn
+    here from one lookup of its level: the bar, then its text as the style would place it. The style's own item
+    painting (about ten role lookups through Qt and the style sheet machinery per cell) was most of the terminal's
+    CPU at rest; the other states still go through it."""
+
+    _ALIGN = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    _STYLED = QStyle.StateFlag.State_MouseOver | QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus
 
     def __init__(self, model: BookModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model = model
         self.alpha = 60
+        self._margin_of: tuple[Any, int] = (None, 0)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
-        share = index.data(BookModel.DEPTH_ROLE)
-        side = index.data(BookModel.SIDE_ROLE)
+        m = self.model
+        row, col = index.row(), index.column()
+        found = m.level(row) if 0 <= col < 3 else None
         view = self.parent()
-        if share and side and isinstance(view, QAbstractItemView):
-            width = view.viewport().width()
-            left = width * (1.0 - float(share))
-            rect = QRectF(option.rect)
+        cell = option.rect
+        state = option.state
+        if found is not None and isinstance(view, QAbstractItemView):
+            side = found[0]
+            share = m.data(index, BookModel.DEPTH_ROLE) or 0.0
+            rect = QRectF(cell)
+            left = view.viewport().width() * (1.0 - share)
             x0, x1 = max(rect.left(), left), rect.left() + rect.width()  # cells abut: no overlap, no seam
-            if x0 < x1:
-                m = self.model
+            if share and x0 < x1:
                 colour = QColor(m.stale_colour if m.stale else m.ask_colour if side == "ask" else m.bid_colour)
                 colour.setAlpha(self.alpha)
                 painter.fillRect(QRectF(x0, rect.top() + 1, x1 - x0, rect.height() - 2), colour)
-        super().paint(painter, option, index)
+        if state & self._STYLED or not isinstance(view, QAbstractItemView):
+            super().paint(painter, option, index)
+            return
+        if found is None:
+            return  # an empty row: the style would draw nothing either
+        text = m.data(index, Qt.ItemDataRole.DisplayRole)
+        if not text:
+            return
+        fg = m.data(index, Qt.ItemDataRole.ForegroundRole)
+        if fg is None:
+            enabled = state & QStyle.StateFlag.State_Enabled
+            group = QPalette.ColorGroup.Active if enabled else QPalette.ColorGroup.Disabled
+            fg = option.palette.color(group, QPalette.ColorRole.Text)
+        margin = self._margin(view)
+        box = cell.adjusted(margin, 0, -margin, 0)
+        shown = option.fontMetrics.elidedText(text, option.textElideMode, box.width())
+        painter.save()
+        painter.setFont(option.font)
+        painter.setPen(fg)
+        painter.drawText(box, self._ALIGN, shown)
+        painter.restore()
+
+    def _margin(self, view: QWidget) -> int:
+        """The style's text margin in an item (as QCommonStyle places item text), looked up once per style."""
+        style = view.style()
+        if self._margin_of[0] is not style:
+            self._margin_of = (style, style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
+        return self._margin_of[1]
+
+
+class _OutOfLayout(QWidget):
+    """Holds one single-line label outside any layout, as tall as the label wants and as wide as it is given.
+
+    A label's new text asks every layout up to the main window to run again (Qt relays out the whole window, the
+    dock title bars included, for a label that only changed its digits); the spread line changes with each book
+    refresh, several times a second. Here the request stops at this widget, which has no layout, and the text
+    change repaints the label alone."""
+
+    def __init__(self, label: QLabel, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.label = label
+        label.setParent(self)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(0, self.label.sizeHint().height())  # one line of the label's font, whatever its text
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def resizeEvent(self, event: Any) -> None:
+        self.label.setGeometry(self.rect())
+        super().resizeEvent(event)
 
 
 class BookLadder(QWidget):
@@ -130,7 +196,7 @@ class BookLadder(QWidget):
         self.spread_label = QLabel("", self)
         self.spread_label.setObjectName("muted")
         self.spread_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        lay.addWidget(self.spread_label)
+        lay.addWidget(_OutOfLayout(self.spread_label, self))
 
         self.setMinimumWidth(250)  # price, size and total stay readable when other docks want the room
         self._hold = QTimer(self)
