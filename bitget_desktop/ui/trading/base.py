@@ -339,8 +339,8 @@ class TicketBase(QWidget):
         return row
 
     def _show(self, oid: str, state: str, text: str) -> None:
-        if not shiboken6.isValid(self.status_label):  # the ticket was closed while a task still ran
-            return
+        if not shiboken6.isValid(self) or not shiboken6.isValid(self.status_label):
+            return  # the ticket was closed while a task still ran
         self._states[oid] = state
         if oid == self.last_oid or oid == "":
             self.status_label.setText(text)
@@ -371,7 +371,7 @@ class TicketBase(QWidget):
             if not await dialog.ask():
                 self._show("", "not-sent", "Not sent: cancelled in the confirmation.")
                 return False
-            if self.desk is not desk:
+            if self.desk is not desk or not shiboken6.isValid(self):
                 return False  # the account changed while the dialog was open: nothing is sent
         self.last_oid, self.last_request, self.last_order = req.client_oid, req, None
         self._states[req.client_oid] = SENDING
@@ -380,7 +380,8 @@ class TicketBase(QWidget):
         try:
             action = await desk.place(req)
         finally:
-            self.busy_changed.emit(False)
+            if shiboken6.isValid(self):
+                self.busy_changed.emit(False)
         self.timings["answer"] = time.perf_counter()
         if action.state == ACKNOWLEDGED or action.state in _ORDER_STATES:
             self.timings["shown"] = time.perf_counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLayout, QVBoxLayout, QWidget
 
@@ -54,5 +55,6 @@ class ConfirmDialog(QDialog):
         try:
             return await fut
         finally:
-            self.finished.disconnect(done)
-            self.deleteLater()
+            if shiboken6.isValid(self):  # the ticket (and with it this dialog) may be gone already
+                self.finished.disconnect(done)
+                self.deleteLater()
