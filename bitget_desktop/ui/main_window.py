@@ -119,6 +119,17 @@ class ChartPlaceholder(QLabel):
         self.setText(f"{inst.symbol} · chart")
 
 
+def _steady_text(label: QLabel, text: str) -> None:
+    """Set a label that changes several times a second without re-laying out the window each time: it keeps a fixed
+    size that only grows (a fixed-size widget posts no layout request when its text changes)."""
+    if label.text() == text:
+        return
+    label.setText(text)
+    hint = label.sizeHint()
+    if hint.width() > label.maximumWidth() or label.minimumHeight() != label.maximumHeight():
+        label.setFixedSize(hint.width() + 12, hint.height())
+
+
 def make_chart(theme_mode: str, cache: CandleCache | None = None) -> ChartPanel | ChartPlaceholder:
     """The chart engineer's ChartWidget (bound through ChartPanel), or a placeholder if it cannot load."""
     try:
@@ -713,19 +724,19 @@ class MainWindow(QMainWindow):
     def _show_ticker(self, t: Ticker, inst: Instrument) -> None:
         previous = self._last_price
         self._last_price = t.last
-        self.last_price.setText(fmt_decimal(t.last, inst.price_places))
+        _steady_text(self.last_price, fmt_decimal(t.last, inst.price_places))
         c = theme.colours(self.theme_mode)
         if previous is not None and t.last != previous:
-            colour = c.up if t.last > previous else c.down
-            self.last_price.setStyleSheet(f"color: {colour};")
+            sheet = f"color: {c.up if t.last > previous else c.down};"
+            if self.last_price.styleSheet() != sheet:  # a new style sheet re-polishes the label: only on a change
+                self.last_price.setStyleSheet(sheet)
         change = ""
         if t.open_24h:
             pct = (t.last - t.open_24h) / t.open_24h * 100
             change = f"24h {pct:+.2f}%   "
-        self.ticker_stats.setText(
-            f"{change}H {fmt_decimal(t.high_24h, inst.price_places)}   L {fmt_decimal(t.low_24h, inst.price_places)}"
-            f"   Vol {fmt_decimal(t.base_volume, 2)} {inst.base_coin}"
-        )
+        high, low = fmt_decimal(t.high_24h, inst.price_places), fmt_decimal(t.low_24h, inst.price_places)
+        _steady_text(self.ticker_stats,
+                     f"{change}H {high}   L {low}   Vol {fmt_decimal(t.base_volume, 2)} {inst.base_coin}")
 
     def _on_symbol(self, inst: Instrument) -> None:
         self._current_key = symbol_key(inst)

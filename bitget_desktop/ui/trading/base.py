@@ -18,6 +18,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from bitget_desktop.domain.market import Instrument
@@ -104,6 +105,7 @@ class TicketBase(QWidget):
         self._states: dict[str, str] = {}
         self._initial_desk = desk  # taken by set_desk once the subclass has built its widgets
         self._refused = False  # a click was refused: its reasons stay shown until the input changes
+        self._revalidate_on_show = False
 
     # -- plumbing -------------------------------------------------------------------------------------------------
     def set_desk(self, desk: OrderDesk | None) -> None:
@@ -120,6 +122,23 @@ class TicketBase(QWidget):
             self._forget_account()
             self._show("", "", "")
             self.update_blocked()
+
+    def _take_market(self, market: MarketState) -> None:
+        """New prices for this ticket's market. A ticket hidden behind the other tab of a shown window re-checks its
+        fields when it is shown, not on every ticker (most of the panel's work at rest)."""
+        if market == self.market:
+            return
+        self.market = market
+        if self.isVisible() or not self.window().isVisible():
+            self.revalidate()
+        else:
+            self._revalidate_on_show = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._revalidate_on_show:
+            self._revalidate_on_show = False
+            self.revalidate()
 
     def _forget_account(self) -> None:
         """Drop every figure of the previous account (balances, positions, modes); subclasses clear their own."""

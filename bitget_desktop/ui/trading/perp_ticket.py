@@ -314,9 +314,8 @@ class PerpTicket(TicketBase):
         inst = self.instrument
         if inst is None or t.symbol != inst.symbol or t.product_type is not inst.product_type:
             return
-        self.market = MarketState(last=t.last or None, bid=t.bid or None, ask=t.ask or None,
-                                  mark=t.mark_price or None)
-        self.revalidate()
+        self._take_market(MarketState(last=t.last or None, bid=t.bid or None, ask=t.ask or None,
+                                      mark=t.mark_price or None))
 
     def set_market(self, market: MarketState) -> None:
         self.market = market

@@ -141,8 +141,7 @@ class SpotTicket(TicketBase):
         inst = self.instrument
         if inst is None or t.symbol != inst.symbol or t.product_type is not inst.product_type:
             return
-        self.market = MarketState(last=t.last or None, bid=t.bid or None, ask=t.ask or None)
-        self.revalidate()
+        self._take_market(MarketState(last=t.last or None, bid=t.bid or None, ask=t.ask or None))
 
     def set_book_top(self, bid: Decimal | None, ask: Decimal | None) -> None:
         self.market = MarketState(last=self.market.last, bid=bid, ask=ask, mark=self.market.mark)
