@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 __all__ = [
+    "describe",
     "AuthenticationError",
     "BadRequest",
     "BelowMinimum",
@@ -246,6 +247,17 @@ CODES: dict[str, tuple[type[BitgetError], str]] = {
 }
 
 TIMESTAMP_CODES = frozenset({"40004", "40005", "40008"})
+
+
+def describe(exc: BaseException | None) -> str:
+    """'[code] message — hint' with whatever of the three an error carries (any exception: its text)."""
+    if exc is None:
+        return ""
+    code = getattr(exc, "code", "") or ""
+    msg = getattr(exc, "msg", "") or ("" if code else str(exc))
+    hint = getattr(exc, "hint", "") or ""
+    text = f"[{code}] {msg}" if code else msg
+    return f"{text} — {hint}" if hint else text
 
 
 def error_from(code: object, msg: str = "", http_status: int | None = None) -> BitgetError:

@@ -56,6 +56,13 @@ def opt_dec(value: Any) -> Decimal | None:
     return dec(value)
 
 
+def opt_price(value: Any) -> Decimal | None:
+    """A price Bitget may leave unset: "" or 0 (an attached TP/SL that was not given, a liquidation price of a
+    position that cannot be liquidated) is None."""
+    price = opt_dec(value)
+    return price if price is not None and price > 0 else None
+
+
 def ms(value: Any, default: int = 0) -> int:
     """Integer milliseconds from an int or digit text ("" / None -> default)."""
     if value is None or value == "":

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bitget_desktop.domain.book import OrderBook
-from bitget_desktop.domain.errors import BitgetError
+from bitget_desktop.domain.errors import BitgetError, describe
 from bitget_desktop.domain.market import Instrument, ProductType, PublicTrade, Ticker
 from bitget_desktop.domain.trading import Balance, Fill, FuturesAccount, Order, Position
 from bitget_desktop.exchange.client import BitgetClient
@@ -129,7 +129,7 @@ class AccountConnection:
         try:
             await asyncio.gather(self._load_instruments(), self._sync_clock())
         except BitgetError as exc:
-            self._fail(f"Could not connect to {self.label} ({self.environment.rest_url}): {_said(exc)}", exc)
+            self._fail(f"Could not connect to {self.label} ({self.environment.rest_url}): {describe(exc)}", exc)
             return
         first = next((k for k in self._wanted if k in self.instruments), None)
         if first is None and key_of(ProductType.SPOT, "BTCUSDT") in self.instruments:
@@ -146,7 +146,7 @@ class AccountConnection:
         try:
             await self._start_account()
         except BitgetError as exc:
-            self._fail(f"Could not read the account {self.label}: {_said(exc)}", exc)
+            self._fail(f"Could not read the account {self.label}: {describe(exc)}", exc)
             return
         self.desk.unblock()
         self._set_status(READY, f"Connected to {self.label}")  # after the desk opened: listeners see it open
@@ -347,9 +347,3 @@ class AccountConnection:
                                       [p for p in event.items if isinstance(p, Position)], gen)
         elif ch == "account":
             self.state.push_balances([b for b in event.items if isinstance(b, (Balance, FuturesAccount))], gen)
-
-
-def _said(exc: BitgetError) -> str:
-    """Bitget's code and message, and the hint, in one line."""
-    text = f"[{exc.code}] {exc.msg}" if exc.code else exc.msg
-    return f"{text} — {exc.hint}" if exc.hint else text

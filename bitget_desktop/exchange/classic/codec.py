@@ -33,7 +33,18 @@ from bitget_desktop.exchange.models import (
     OrderAck,
     TpslPlan,
 )
-from bitget_desktop.exchange.wire import dec, dec_text, enum_or_none, level_strings, ms, opt_dec, opt_int, parser, yes
+from bitget_desktop.exchange.wire import (
+    dec,
+    dec_text,
+    enum_or_none,
+    level_strings,
+    ms,
+    opt_dec,
+    opt_int,
+    opt_price,
+    parser,
+    yes,
+)
 
 Json = Mapping[str, Any]
 _ZERO = Decimal(0)
@@ -225,15 +236,9 @@ def parse_spot_order(d: Json) -> Order:
         fee=fee,
         c_time=ms(d.get("cTime")),
         u_time=ms(d.get("uTime"), ms(d.get("cTime"))),
-        preset_take_profit=_preset(d.get("presetTakeProfitPrice")),
-        preset_stop_loss=_preset(d.get("presetStopLossPrice")),
+        preset_take_profit=opt_price(d.get("presetTakeProfitPrice")),
+        preset_stop_loss=opt_price(d.get("presetStopLossPrice")),
     )
-
-
-def _preset(value: Any) -> Decimal | None:
-    """An attached TP/SL trigger price; "" or 0 means none was set."""
-    price = opt_dec(value)
-    return price if price is not None and price > 0 else None
 
 
 @parser
@@ -293,7 +298,6 @@ def parse_futures_accounts(data: Iterable[Json] | None) -> list[FuturesAccount]:
 @parser
 def parse_position(d: Json, product_type: ProductType) -> Position:
     """all-position / single-position element or `positions` websocket push element."""
-    liq = opt_dec(d.get("liquidationPrice"))
     return Position(
         symbol=str(d.get("symbol") or d.get("instId")),
         product_type=product_type,
@@ -306,7 +310,7 @@ def parse_position(d: Json, product_type: ProductType) -> Position:
         unrealized_pl=dec(d.get("unrealizedPL")),
         margin=dec(d.get("marginSize")),
         leverage=opt_int(d.get("leverage")) or 1,
-        liquidation_price=liq if liq is not None and liq > 0 else None,
+        liquidation_price=opt_price(d.get("liquidationPrice")),
         margin_mode=MarginMode.parse(d.get("marginMode", "crossed")),
         pos_mode=PositionMode.parse(d.get("posMode", "one_way_mode")),
         c_time=ms(d.get("cTime")),
@@ -375,8 +379,8 @@ def parse_mix_order(d: Json, product_type: ProductType) -> Order:
         fee=fee_value,
         c_time=ms(d.get("cTime")),
         u_time=ms(d.get("uTime"), ms(d.get("cTime"))),
-        preset_take_profit=_preset(d.get("presetStopSurplusPrice")),
-        preset_stop_loss=_preset(d.get("presetStopLossPrice")),
+        preset_take_profit=opt_price(d.get("presetStopSurplusPrice")),
+        preset_stop_loss=opt_price(d.get("presetStopLossPrice")),
     )
 
 

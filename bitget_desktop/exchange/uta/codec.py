@@ -44,7 +44,7 @@ from bitget_desktop.exchange.models import (
     UnifiedCoinAsset,
     UnifiedSymbolConfig,
 )
-from bitget_desktop.exchange.wire import dec, dec_text, enum_or_none, level_strings, ms, opt_dec, parser, yes
+from bitget_desktop.exchange.wire import dec, dec_text, enum_or_none, level_strings, ms, opt_dec, opt_price, parser, yes
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -115,12 +115,6 @@ def _places(text: Any) -> int:
 def _decimals(step: Decimal) -> int:
     exponent = step.as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
-def _positive(value: Any) -> Decimal | None:
-    """An attached TP/SL price; "" or 0 means none."""
-    price = opt_dec(value)
-    return price if price is not None and price > 0 else None
 
 
 def _fee(detail: Any) -> tuple[Decimal, str]:
@@ -389,8 +383,8 @@ def parse_order(d: Json) -> Order:
         fee=fee,
         c_time=ms(d.get("createdTime")),
         u_time=ms(d.get("updatedTime"), ms(d.get("createdTime"))),
-        preset_take_profit=_positive(d.get("takeProfit")),
-        preset_stop_loss=_positive(d.get("stopLoss")),
+        preset_take_profit=opt_price(d.get("takeProfit")),
+        preset_stop_loss=opt_price(d.get("stopLoss")),
     )
 
 

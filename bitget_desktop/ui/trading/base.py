@@ -21,6 +21,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from bitget_desktop.domain.errors import describe as describe_bitget_error
 from bitget_desktop.domain.market import Instrument
 from bitget_desktop.domain.trading import Order, OrderRequest, OrderStatus, OrderType, TimeInForce
 from bitget_desktop.terminal.desk import (
@@ -53,17 +54,6 @@ log = logging.getLogger(__name__)
 # How the status line names a field when it lists why a click sent nothing.
 FIELD_NAMES = {"price": "price", "size": "size", "total": "total", "take_profit": "take profit",
                "stop_loss": "stop loss", "force": "time in force", "leverage": "leverage"}
-
-
-def describe_bitget_error(exc: BaseException | None) -> str:
-    """'[code] message — hint' with whatever of the three Bitget gave."""
-    if exc is None:
-        return ""
-    code = getattr(exc, "code", "") or ""
-    msg = getattr(exc, "msg", "") or ("" if code else str(exc))
-    hint = getattr(exc, "hint", "") or ""
-    text = f"[{code}] {msg}" if code else msg
-    return f"{text} — {hint}" if hint else text
 
 
 def market_title(inst: Instrument) -> str:

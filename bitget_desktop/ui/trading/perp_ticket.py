@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bitget_desktop.domain.errors import BitgetError
+from bitget_desktop.domain.errors import BitgetError, describe as describe_bitget_error
 from bitget_desktop.domain.market import Instrument, Ticker
 from bitget_desktop.domain.trading import (
     FuturesAccount,
@@ -34,7 +34,7 @@ from bitget_desktop.domain.trading import (
     TimeInForce,
 )
 from bitget_desktop.terminal.desk import OrderDesk
-from bitget_desktop.ui.trading.base import TicketBase, describe_bitget_error
+from bitget_desktop.ui.trading.base import TicketBase
 from bitget_desktop.ui.trading.model import (
     MarketState,
     PerpContext,

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QAbstractProxyModel, QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QMenu
 
-from bitget_desktop.domain.errors import BitgetError
+from bitget_desktop.domain.errors import BitgetError, describe as describe_bitget_error
 from bitget_desktop.domain.market import Instrument
 from bitget_desktop.domain.trading import HoldSide, Position
 from bitget_desktop.terminal.desk import NOT_SENT, REJECTED, OrderDesk
 from bitget_desktop.terminal.tasks import TaskSet
-from bitget_desktop.ui.trading.base import describe_bitget_error
 from bitget_desktop.ui.trading.numbers import fmt, fmt_size
 
 if TYPE_CHECKING:

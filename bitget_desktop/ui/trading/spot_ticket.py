@@ -9,11 +9,11 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from bitget_desktop.domain.errors import BitgetError
+from bitget_desktop.domain.errors import BitgetError, describe as describe_bitget_error
 from bitget_desktop.domain.market import Instrument, Ticker
 from bitget_desktop.domain.trading import Balance, OrderType, Side, TimeInForce
 from bitget_desktop.terminal.desk import OrderDesk
-from bitget_desktop.ui.trading.base import TicketBase, describe_bitget_error
+from bitget_desktop.ui.trading.base import TicketBase
 from bitget_desktop.ui.trading.model import (
     MarketState,
     SpotContext,
