@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,43 +13,29 @@ from bitget_desktop.domain.market import ProductType
 from bitget_desktop.domain.trading import OrderRequest, OrderType, Side
 from bitget_desktop.exchange.client import BitgetClient
 from bitget_desktop.exchange.environments import local
-from bitget_desktop.exchange.signing import Credentials
-from bitget_desktop.simulator import ApiKeySpec, Simulator, SimulatorConfig
+from bitget_desktop.simulator import Simulator
 from bitget_desktop.terminal.connection import CONNECTING, FAILED, READY, AccountConnection
 from bitget_desktop.terminal.desk import ACKNOWLEDGED, NOT_SENT
 
-KEY, SECRET, PASSPHRASE = "bg_terminal_key", "terminal-secret", "terminal-pass"
+from .sim_support import CREDS, client_for, simulator, wait_until
+
 FUT = ProductType.USDT_FUTURES
 D = Decimal
 
 
-def client_for(url: str) -> BitgetClient:
-    return BitgetClient(local(url), Credentials(KEY, SECRET, PASSPHRASE), timeout=2.0, retry_initial_delay=0.05,
-                        resolve_initial_delay=0.05, ws_reconnect_initial=0.05, rng=random.Random(7))
-
-
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    async with Simulator(SimulatorConfig(seed=7, port=0, run_market=False,
-                                         keys=[ApiKeySpec(KEY, SECRET, PASSPHRASE)])) as s:
+    async with simulator(run_market=False) as s:
         yield s
 
 
-async def until(predicate: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
-
-
 async def connected(sim: Simulator, events: list[tuple[str, Any]] | None = None) -> AccountConnection:
-    conn = AccountConnection(client_for(sim.rest_url), local(sim.rest_url), account_name="Paper",
+    conn = AccountConnection(client_for(sim), local(sim.rest_url), account_name="Paper",
                              symbols=["SPOT:BTCUSDT"],
                              listener=(lambda k, p: events.append((k, p))) if events is not None else None)
     assert conn.status == CONNECTING and conn.desk.blocked == "Connecting to Paper…"
     conn.start()
-    await until(lambda: conn.status == READY, "connected and reconciled")
+    await wait_until(lambda: conn.status == READY, 10.0, "connected and reconciled")
     return conn
 
 
@@ -77,10 +62,11 @@ async def test_an_unreachable_account_fails_with_a_reason_and_refuses_orders() -
     probe.close()
     await probe.wait_closed()
     url = f"http://127.0.0.1:{port}"
-    conn = AccountConnection(client_for(url), local(url), account_name="Gone")
+    conn = AccountConnection(BitgetClient(local(url), CREDS, timeout=2.0, retry_initial_delay=0.05), local(url),
+                             account_name="Gone")
     conn.start()
     try:
-        await until(lambda: conn.status == FAILED, "the connection failed", timeout=20)
+        await wait_until(lambda: conn.status == FAILED, 20, "the connection failed")
         assert conn.status_text.startswith(f"Could not connect to Gone ({url})")
         assert conn.desk.blocked == conn.status_text
         assert conn.instruments == {} and conn.state.orders == {} and conn.state.balances == {}
@@ -97,7 +83,7 @@ async def test_an_order_waiting_at_close_becomes_unknown_never_sending_forever(s
     seen: list[str] = []
     conn.desk.listen(lambda a: seen.append(a.state) if a.key == req.client_oid else None)
     placing = asyncio.ensure_future(conn.desk.place(req))
-    await until(lambda: "sending" in seen, "sending")
+    await wait_until(lambda: "sending" in seen, 10.0, "sending")
     await conn.aclose("switched away")
     action = conn.desk.actions[req.client_oid]
     assert action.state == "unknown" and action.detail == "switched away"
@@ -112,15 +98,15 @@ async def test_an_order_waiting_at_close_becomes_unknown_never_sending_forever(s
 async def test_malformed_frames_are_counted_and_the_stream_carries_on(sim: Simulator) -> None:
     conn = await connected(sim)
     try:
-        await until(lambda: conn.book is not None, "book")
+        await wait_until(lambda: conn.book is not None, 10.0, "book")
         sim.faults.send_malformed(which="public")
-        await until(lambda: conn.client.stream.dropped_frames(False) > 0, "a dropped frame")
+        await wait_until(lambda: conn.client.stream.dropped_frames(False) > 0, 10.0, "a dropped frame")
         conn.refresh_health()
         market = conn.health.view.streams["market"]
         assert market.dropped_frames > 0 and market.last_drop_reason
         before = conn.health.view.streams["market"].last_message_ms
         sim.market.advance(sim.market.now + 60_000)
-        await until(lambda: conn.health.view.streams["market"].last_message_ms != before, "later messages")
+        await wait_until(lambda: conn.health.view.streams["market"].last_message_ms != before, 10.0, "later messages")
         assert market.state == "live"
     finally:
         await conn.aclose()
@@ -139,14 +125,15 @@ async def test_perp_available_is_what_the_exchange_reports_after_a_position_and_
         rest = await conn.desk.place(OrderRequest.build(inst, side=Side.BUY, order_type=OrderType.LIMIT,
                                                         size="0.2", price=str(bid - 500), margin_coin="USDT"))
         assert rest.state in (ACKNOWLEDGED, "live"), rest.error
-        async with client_for(sim.rest_url) as other:
+        async with client_for(sim) as other:
             async def exchange_figure() -> Decimal:
                 acc = await other.futures_account(FUT, "BTCUSDT", "USDT")
                 assert acc.max_open is not None
                 return acc.max_open
 
             expected = await exchange_figure()
-            await until(lambda: conn.state.open_available(inst) == expected, "Available equal to the exchange's")
+            await wait_until(lambda: conn.state.open_available(inst) == expected, 10.0,
+                             "Available equal to the exchange's")
             wallet = conn.state.futures_account("USDT")
             assert wallet is not None and expected < wallet.available  # margin of the position and order held
             assert await exchange_figure() == expected
